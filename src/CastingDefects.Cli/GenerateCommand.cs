@@ -1,0 +1,29 @@
+using System.CommandLine;
+using CastingDefects.ML.Synthetic;
+
+namespace CastingDefects.Cli;
+
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Folder to write def_front/ and ok_front/ into", Required = true };
+        var defective = new Option<int>("--defective") { Description = "Defective images", DefaultValueFactory = _ => 300 };
+        var good = new Option<int>("--good") { Description = "Good images", DefaultValueFactory = _ => 240 };
+        var size = new Option<int>("--size") { Description = "Image width and height", DefaultValueFactory = _ => 300 };
+        var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
+        var command = new Command("generate", "Write a synthetic casting dataset (impeller-like discs with blow holes, pinholes, cracks, burrs, missing material).")
+            { output, defective, good, size, seed };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int n = SyntheticCastingGenerator.Generate(parse.GetValue(output)!, new SyntheticCastingOptions
+            {
+                DefectiveCount = parse.GetValue(defective), GoodCount = parse.GetValue(good), ImageSize = parse.GetValue(size), Seed = parse.GetValue(seed),
+            });
+            Console.WriteLine($"wrote {n} images to {Path.GetFullPath(parse.GetValue(output)!)} in {clock.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }));
+        return command;
+    }
+}

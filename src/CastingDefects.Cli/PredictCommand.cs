@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Globalization;
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using Microsoft.ML;
+
+namespace CastingDefects.Cli;
+
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model file (.zip) written by train", Required = true };
+        var input = new Option<string>("--input") { Description = "An image file or a folder of images (searched recursively)", Required = true };
+        var output = new Option<string?>("--out") { Description = "Write CSV (path,label,probability) or, for .json, JSON here instead of standard output" };
+        var command = new Command("predict", "Predict OK/NG for an image or a folder of images.") { model, input, output };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var mlContext = new MLContext(0);
+            var transformer = mlContext.Model.LoadCastingModel(parse.GetValue(model)!);
+            string path = Path.GetFullPath(parse.GetValue(input)!);
+            string[] files = File.Exists(path) ? [path]
+                : Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(ImageProbe.HasImageExtension).Order(StringComparer.Ordinal).ToArray()
+                : throw new FileNotFoundException($"Input '{path}' is neither a file nor a folder.");
+            using var engine = mlContext.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(transformer);
+            var rows = new List<(string Path, string Label, float Probability, string? Error)>();
+            bool bar = !Console.IsErrorRedirected && files.Length > 1;
+            for (int i = 0; i < files.Length; i++)
+            {
+                var probe = ImageProbe.Probe(files[i]);
+                if (!probe.IsReadable) rows.Add((files[i], "ERROR", float.NaN, probe.Error));
+                else
+                {
+                    var v = engine.Predict(new CastingImage { ImagePath = files[i] });
+                    rows.Add((files[i], v.Verdict, v.Probability, null));
+                }
+                if (bar && (i % 50 == 0 || i == files.Length - 1)) Console.Error.Write($"\r{i + 1}/{files.Length} images");
+            }
+            if (bar) Console.Error.WriteLine();
+            string? outPath = parse.GetValue(output);
+            using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
+            if (outPath is not null && outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                writer.Write(System.Text.Json.JsonSerializer.Serialize(rows.Select(r => new { path = r.Path, label = r.Label, probability = float.IsNaN(r.Probability) ? (float?)null : r.Probability, error = r.Error }), CliJson.Options));
+            else
+            {
+                writer.WriteLine("path,label,probability");
+                foreach (var r in rows)
+                    writer.WriteLine($"{Csv(r.Path)},{r.Label},{(float.IsNaN(r.Probability) ? "" : r.Probability.ToString("F6", CultureInfo.InvariantCulture))}");
+            }
+            foreach (var r in rows.Where(r => r.Error is not null)) Console.Error.WriteLine($"warning: '{r.Path}': {r.Error}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Csv(string value) => value.Contains(',') || value.Contains('"') ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+}

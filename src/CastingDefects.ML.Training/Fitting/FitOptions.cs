@@ -1,0 +1,59 @@
+using CastingDefects.ML.Training.Augmentation;
+
+namespace CastingDefects.ML.Training.Fitting;
+
+/// <summary>Settings of <c>Sequential.Fit</c>.</summary>
+public sealed class FitOptions
+{
+    /// <summary>Epochs to run (default 20, as the paper).</summary>
+    public int Epochs { get; set; } = 20;
+
+    /// <summary>Samples per batch (default 32, as the paper).</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Optimizer (default Adam).</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+
+    /// <summary>Initial learning rate (default 1e-3).</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Momentum for SGD (default 0.9).</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Loss weight of good (index 0) and defect (index 1) samples; null weighs all samples equally.</summary>
+    public (double Good, double Defect)? ClassWeights { get; set; }
+
+    /// <summary>Seed for weight initialisation, shuffling and augmentation (default 42).</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Shuffle the training samples every epoch (default true).</summary>
+    public bool Shuffle { get; set; } = true;
+
+    /// <summary>Random augmentation applied per sample and per epoch; null for none.</summary>
+    public ImageAugmentation? Augmentation { get; set; }
+
+    /// <summary>TorchSharp intra-op threads; null uses all cores.</summary>
+    public int? Threads { get; set; }
+
+    /// <summary>Receives progress after every batch.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Stops training between batches; <c>Fit</c> then throws <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Folder for checkpoints: <c>last.ckpt</c> after every epoch and <c>best.ckpt</c> on each improvement, both written atomically. Null disables them.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Resume from <c>last.ckpt</c> in <see cref="CheckpointDirectory"/> when it exists (weights, optimizer, epoch, history, callbacks).</summary>
+    public bool Resume { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad option.</summary>
+    public void Validate()
+    {
+        if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive.");
+        if (BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
+        if (LearningRate <= 0 || double.IsNaN(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
+        if (Threads is <= 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
+        if (Resume && CheckpointDirectory is null) throw new ArgumentException("Resume needs a CheckpointDirectory.", nameof(Resume));
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using CastingDefects.ML.Training.Augmentation;
+using CastingDefects.ML.Training.Callbacks;
+using CastingDefects.ML.Training.Data;
+using CastingDefects.ML.Training.Models;
+using OptimizerHelper = TorchSharp.Modules.OptimizerHelper;
+using static TorchSharp.torch;
+
+namespace CastingDefects.ML.Training.Fitting;
+
+/// <summary>The training loop behind <see cref="Sequential.Fit"/>: one dispose scope per step, so memory stays flat.</summary>
+internal sealed class Trainer
+{
+    /// <summary>File name of the checkpoint written after every epoch.</summary>
+    public const string LastCheckpoint = "last.ckpt";
+
+    /// <summary>File name of the checkpoint of the best epoch (lowest validation loss).</summary>
+    public const string BestCheckpoint = "best.ckpt";
+
+    private readonly Sequential _model;
+    private readonly FitOptions _options;
+
+    public Trainer(Sequential model, FitOptions options)
+    {
+        options.Validate();
+        _model = model;
+        _options = options;
+    }
+
+    public History Fit(ImageTensorData train, ImageTensorData? validation, IReadOnlyList<Callback> callbacks)
+    {
+        if (train.Count == 0) throw new ArgumentException("The training data is empty.", nameof(train));
+        if (train.Shape != _model.InputShape)
+            throw new ArgumentException($"The training images are {train.Shape} but model '{_model.Name}' takes {_model.InputShape}.", nameof(train));
+        if (validation is not null && validation.Shape != _model.InputShape)
+            throw new ArgumentException($"The validation images are {validation.Shape} but model '{_model.Name}' takes {_model.InputShape}.", nameof(validation));
+
+        set_num_threads(_options.Threads ?? Environment.ProcessorCount);
+        if (!_model.IsBuilt) _model.Build(_options.Seed);
+        var module = _model.Module;
+        OptimizerHelper optimizer = _options.Optimizer == OptimizerKind.Adam
+            ? optim.Adam(module.parameters(), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-7)
+            : optim.SGD(module.parameters(), _options.LearningRate, momentum: _options.Momentum);
+        var context = new TrainingContext(_model,
+            () => optimizer.ParamGroups.First().LearningRate,
+            lr => { foreach (var g in optimizer.ParamGroups) g.LearningRate = lr; });
+
+        var history = new History();
+        int startEpoch = 0;
+        double bestValLoss = double.NaN;
+        int bestEpoch = 0;
+        string? last = _options.CheckpointDirectory is null ? null : Path.Combine(_options.CheckpointDirectory, LastCheckpoint);
+        string? best = _options.CheckpointDirectory is null ? null : Path.Combine(_options.CheckpointDirectory, BestCheckpoint);
+        if (_options.Resume && last is not null && File.Exists(last))
+        {
+            var state = Checkpoint.ReadState(last);
+            if (state.Model != _model.Name)
+                throw new InvalidDataException($"Checkpoint '{last}' is of model '{state.Model}', not '{_model.Name}'.");
+            Checkpoint.LoadWeights(last, _model);
+            Checkpoint.LoadOptimizer(last, optimizer);
+            context.LearningRate = state.LearningRate;
+            history.Epochs.AddRange(state.History);
+            startEpoch = state.Epoch;
+            bestValLoss = state.BestValLoss;
+            bestEpoch = state.BestEpoch;
+            for (int i = 0; i < callbacks.Count && i < state.Callbacks.Count; i++) callbacks[i].SetState(state.Callbacks[i]);
+        }
+
+        foreach (var c in callbacks) c.OnTrainBegin(context);
+        var lossWeights = _options.ClassWeights is { } w ? ((float)w.Good, (float)w.Defect) : (1f, 1f);
+        int batches = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+
+        for (int epoch = startEpoch + 1; epoch <= _options.Epochs && !context.StopTraining; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            double lr = context.LearningRate;
+            // Shuffling and augmentation depend only on (seed, epoch): a resumed run draws what the original would have.
+            var order = Enumerable.Range(0, train.Count).ToArray();
+            if (_options.Shuffle) new Random(HashCode.Combine(_options.Seed, epoch)).Shuffle(order);
+            var augmenter = _options.Augmentation is { IsIdentity: false } a ? new BatchAugmenter(a, HashCode.Combine(_options.Seed, epoch, 7)) : null;
+            manual_seed(HashCode.Combine(_options.Seed, epoch, 11)); // dropout masks
+
+            module.train();
+            double lossSum = 0;
+            long correct = 0;
+            for (int b = 0; b < batches; b++)
+            {
+                _options.CancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var indices = order.AsSpan(b * _options.BatchSize, Math.Min(_options.BatchSize, train.Count - b * _options.BatchSize)).ToArray();
+                var (x, y) = train.Batch(indices);
+                if (augmenter is not null) x = augmenter.Apply(x);
+                var logits = module.forward(x);
+                var loss = Loss(logits, y, lossWeights);
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>() * indices.Length;
+                correct += CountCorrect(logits, y);
+                _options.Progress?.Report(new TrainingProgress(epoch, _options.Epochs, b + 1, batches, lossSum / Math.Min(train.Count, (b + 1) * _options.BatchSize), clock.Elapsed));
+            }
+
+            var (valLoss, valAccuracy) = validation is null ? (double.NaN, double.NaN) : Evaluate(validation, lossWeights);
+            var log = new EpochLog(epoch, lossSum / train.Count, (double)correct / train.Count, valLoss, valAccuracy, lr, clock.Elapsed.TotalSeconds);
+            history.Epochs.Add(log);
+
+            double monitored = validation is null ? log.Loss : valLoss;
+            bool improved = !double.IsNaN(monitored) && (double.IsNaN(bestValLoss) || monitored < bestValLoss);
+            if (improved)
+            {
+                bestValLoss = monitored;
+                bestEpoch = epoch;
+            }
+            foreach (var c in callbacks) c.OnEpochEnd(context, log);
+
+            if (last is not null)
+            {
+                var state = new CheckpointState
+                {
+                    Model = _model.Name, Epoch = epoch, LearningRate = context.LearningRate, BestValLoss = bestValLoss, BestEpoch = bestEpoch,
+                    History = history.Epochs.ToList(), Callbacks = callbacks.Select(c => new Dictionary<string, double>(c.GetState())).ToList(),
+                };
+                if (improved) Checkpoint.Save(best!, _model, optimizer, state);
+                Checkpoint.Save(last, _model, optimizer, state);
+            }
+        }
+        foreach (var c in callbacks) c.OnTrainEnd(context);
+        module.eval();
+        return history;
+    }
+
+    private (double Loss, double Accuracy) Evaluate(ImageTensorData data, (float Good, float Defect) weights)
+    {
+        var module = _model.Module;
+        module.eval();
+        using var _ = no_grad();
+        double lossSum = 0;
+        long correct = 0;
+        int batch = Math.Max(_options.BatchSize, 64);
+        for (int start = 0; start < data.Count; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            int n = Math.Min(batch, data.Count - start);
+            var (x, y) = data.Batch(Enumerable.Range(start, n).ToArray());
+            var logits = module.forward(x);
+            lossSum += Loss(logits, y, weights).item<float>() * n;
+            correct += CountCorrect(logits, y);
+        }
+        return (lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    private Tensor Loss(Tensor logits, Tensor labels, (float Good, float Defect) weights)
+    {
+        bool weighted = weights.Good != 1f || weights.Defect != 1f;
+        if (_model.Head == HeadKind.Sigmoid1)
+        {
+            var flat = logits.reshape(-1);
+            if (!weighted) return nn.functional.binary_cross_entropy_with_logits(flat, labels);
+            var w = labels * (weights.Defect - weights.Good) + weights.Good;
+            return nn.functional.binary_cross_entropy_with_logits(flat, labels, weight: w);
+        }
+        var target = labels.to_type(ScalarType.Int64);
+        return weighted
+            ? nn.functional.cross_entropy(logits, target, weight: tensor(new[] { weights.Good, weights.Defect }))
+            : nn.functional.cross_entropy(logits, target);
+    }
+
+    private long CountCorrect(Tensor logits, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var predicted = _model.Head == HeadKind.Sigmoid1 ? logits.reshape(-1).gt(0) : logits.argmax(1).eq(1);
+        return predicted.eq(labels.gt(0.5)).sum().item<long>();
+    }
+}

@@ -1,0 +1,33 @@
+using CastingDefects.ML.Training.Export;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CastingDefects.ML.Training.Layers;
+
+/// <summary>
+/// A Keras-style layer: one definition that gives the output shape and parameter counts (for <c>Summary()</c>), a
+/// TorchSharp module (for training) and ONNX nodes (for deployment).
+/// </summary>
+public abstract class Layer
+{
+    /// <summary>Layer name, unique within a model (Keras style: conv2d, conv2d_1, …).</summary>
+    public string Name { get; internal set; } = "";
+
+    /// <summary>Keras's class name, used as the name stem and in <c>Summary()</c>.</summary>
+    public abstract string KerasType { get; }
+
+    /// <summary>Output shape for the given input shape; throws <see cref="ArgumentException"/> when the input does not fit.</summary>
+    public abstract TensorShape OutputShape(TensorShape input);
+
+    /// <summary>Trainable parameters for the given input shape.</summary>
+    public virtual long TrainableParameters(TensorShape input) => 0;
+
+    /// <summary>Non-trainable parameters (BatchNormalization's moving mean and variance).</summary>
+    public virtual long NonTrainableParameters(TensorShape input) => 0;
+
+    /// <summary>Creates the TorchSharp module, initialised as Keras initialises this layer.</summary>
+    public abstract nn.Module<Tensor, Tensor> Build(TensorShape input);
+
+    /// <summary>Appends ONNX nodes computing this layer and returns the name of its output.</summary>
+    internal abstract string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module);
+}

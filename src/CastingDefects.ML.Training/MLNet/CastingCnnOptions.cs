@@ -1,0 +1,74 @@
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Training.Augmentation;
+using CastingDefects.ML.Training.Fitting;
+using CastingDefects.ML.Training.Models;
+using Microsoft.ML;
+
+namespace CastingDefects.ML.Training.MLNet;
+
+/// <summary>Options of <see cref="CastingCnnTrainer"/> (ML.NET style: one Options class per trainer).</summary>
+public sealed class CastingCnnOptions
+{
+    /// <summary>Builds the network for the image options; default: the paper's CNN.</summary>
+    public Func<CastingImageOptions, Sequential> Architecture { get; set; } = image => CastingArchitectures.Paper(image.Grayscale, image.Width, image.Height);
+
+    /// <summary>How images are preprocessed; must match the <c>LoadCastingImages</c> before the trainer (default 300x300 gray).</summary>
+    public CastingImageOptions Image { get; set; } = new();
+
+    /// <summary>Feature column (pixels), default <c>Features</c>.</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>Label column (Boolean, true = defect), default <c>Label</c>.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Epochs (default 20).</summary>
+    public int Epochs { get; set; } = 20;
+
+    /// <summary>Batch size (default 32).</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Adam learning rate (default 1e-3).</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>
+    /// Validation rows (raw, with <c>ImagePath</c> and <c>Label</c>; or already with the feature column). When null, a
+    /// stratified <see cref="ValidationFraction"/> of the training rows is held out.
+    /// </summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>Fraction held out for validation when <see cref="ValidationSet"/> is null (default 0.2; 0 disables validation).</summary>
+    public double ValidationFraction { get; set; } = 0.2;
+
+    /// <summary>Stop after this many epochs without val_loss improvement; null disables early stopping (default 5).</summary>
+    public int? EarlyStoppingPatience { get; set; } = 5;
+
+    /// <summary>ReduceLROnPlateau patience on val_loss with factor 0.1 (the paper: 5); null disables it.</summary>
+    public int? ReduceLearningRatePatience { get; set; } = 5;
+
+    /// <summary>Random augmentation during training; null for none.</summary>
+    public ImageAugmentation? Augmentation { get; set; }
+
+    /// <summary>Seed (default 42).</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Decision threshold stored in the model (default 0.5).</summary>
+    public float Threshold { get; set; } = 0.5f;
+
+    /// <summary>TorchSharp threads; null uses all cores.</summary>
+    public int? Threads { get; set; }
+
+    /// <summary>Checkpoint folder (see <see cref="FitOptions.CheckpointDirectory"/>); null disables checkpoints.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Resume from the checkpoint folder's last checkpoint.</summary>
+    public bool Resume { get; set; }
+
+    /// <summary>Receives progress after every batch.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Receives each epoch's log.</summary>
+    public Action<EpochLog>? MetricsCallback { get; set; }
+
+    /// <summary>Cancels training between batches.</summary>
+    public CancellationToken CancellationToken { get; set; }
+}

@@ -1,0 +1,19 @@
+using Microsoft.ML;
+
+namespace CastingDefects.ML.Training.MLNet;
+
+/// <summary>Catalog extension methods for the trainers.</summary>
+public static class TrainerCatalogExtensions
+{
+    /// <summary>
+    /// Trains a CNN (default: the paper's) on casting images: <c>mlContext.BinaryClassification.Trainers.CastingCnn(options)</c>.
+    /// </summary>
+    public static CastingCnnTrainer CastingCnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, CastingCnnOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var env = typeof(BinaryClassificationCatalog.BinaryClassificationTrainers).BaseType!
+            .GetProperty("Environment", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog);
+        var mlContext = env as MLContext ?? new MLContext(options?.Seed ?? 42);
+        return new CastingCnnTrainer(mlContext, options ?? new CastingCnnOptions());
+    }
+}

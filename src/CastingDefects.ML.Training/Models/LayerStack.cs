@@ -1,0 +1,45 @@
+using CastingDefects.ML.Training.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CastingDefects.ML.Training.Models;
+
+/// <summary>
+/// The TorchSharp module of a <see cref="Sequential"/> model. Its forward pass returns logits: the last layer's
+/// sigmoid or softmax is left to the loss (numerically stable) and to prediction.
+/// </summary>
+public sealed class LayerStack : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks = new();
+
+    internal LayerStack(string name, IReadOnlyList<Layer> layers, TensorShape input) : base(name)
+    {
+        var shape = input;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            bool last = i == layers.Count - 1;
+            nn.Module<Tensor, Tensor> module = (last, layer) switch
+            {
+                (true, Dense d) => d.BuildWithoutActivation(shape),
+                (true, Conv2D c) => c.BuildWithoutActivation(shape),
+                (true, ActivationLayer { Activation: Activation.Sigmoid or Activation.Softmax }) => new Lambda(layer.Name, x => x),
+                _ => layer.Build(shape),
+            };
+            blocks.Add(module);
+            shape = layer.OutputShape(shape);
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>The modules, one per layer, in order.</summary>
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> Blocks => blocks.ToList();
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var block in blocks) x = block.forward(x);
+        return x;
+    }
+}

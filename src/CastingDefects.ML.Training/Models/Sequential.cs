@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Text;
+using CastingDefects.ML.Training.Callbacks;
+using CastingDefects.ML.Training.Data;
+using CastingDefects.ML.Training.Export;
+using CastingDefects.ML.Training.Fitting;
+using CastingDefects.ML.Training.Layers;
+using ActivationKind = CastingDefects.ML.Training.Layers.Activation;
+using static TorchSharp.torch;
+
+namespace CastingDefects.ML.Training.Models;
+
+/// <summary>
+/// A Keras-style sequential model, channels first. One definition drives the TorchSharp module (training), the ONNX
+/// graph (deployment) and <see cref="Summary"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var net = new Sequential(input: (channels: 1, height: 300, width: 300))
+///     .Conv2D(16, 3, activation: Activation.ReLU).BatchNormalization().MaxPooling2D(2)
+///     .GlobalAveragePooling2D().Dense(1, Activation.Sigmoid);
+/// Console.WriteLine(net.Summary());
+/// </code>
+/// </example>
+public sealed class Sequential : IDisposable
+{
+    private readonly List<Layer> _layers = new();
+    private readonly Dictionary<string, int> _nameCounts = new(StringComparer.Ordinal);
+    private LayerStack? _module;
+
+    /// <summary>Creates an empty model for inputs of the given shape.</summary>
+    public Sequential((int channels, int height, int width) input, string name = "sequential")
+    {
+        if (input.channels <= 0 || input.height <= 0 || input.width <= 0)
+            throw new ArgumentOutOfRangeException(nameof(input), input, "Input channels, height and width must be positive.");
+        InputShape = new TensorShape(input.channels, input.height, input.width);
+        Name = name;
+    }
+
+    /// <summary>Model name (shown by <see cref="Summary"/> and stored in exported models).</summary>
+    public string Name { get; }
+
+    /// <summary>Shape of one input sample (C, H, W).</summary>
+    public TensorShape InputShape { get; }
+
+    /// <summary>The layers, in order.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Shape of the model's output.</summary>
+    public TensorShape OutputShape => _layers.Aggregate(InputShape, (shape, layer) => layer.OutputShape(shape));
+
+    /// <summary>The head, from the last layer: one sigmoid unit or two softmax units.</summary>
+    public HeadKind Head
+    {
+        get
+        {
+            if (_layers.Count == 0) throw new InvalidOperationException($"Model '{Name}' has no layers.");
+            var output = OutputShape;
+            var activation = (_layers[^1] as IHasActivation)?.Activation ?? ActivationKind.Linear;
+            if (output is { IsImage: false, Channels: 1 } && activation == ActivationKind.Sigmoid) return HeadKind.Sigmoid1;
+            if (output is { IsImage: false, Channels: 2 } && activation == ActivationKind.Softmax) return HeadKind.Softmax2;
+            throw new InvalidOperationException(
+                $"Model '{Name}' must end in Dense(1, Activation.Sigmoid) or Dense(2, Activation.Softmax) for binary classification; it ends in {_layers[^1].KerasType} with output {output}.");
+        }
+    }
+
+    /// <summary>Appends a layer, naming it Keras-style (conv2d, conv2d_1, …); the output shape is checked now.</summary>
+    public Sequential Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (_module is not null) throw new InvalidOperationException($"Model '{Name}' is already built; add layers before training or exporting.");
+        string stem = SnakeCase(layer.KerasType);
+        _nameCounts.TryGetValue(stem, out int n);
+        _nameCounts[stem] = n + 1;
+        layer.Name = n == 0 ? stem : $"{stem}_{n}";
+        var input = OutputShape;
+        layer.OutputShape(input); // validates
+        _layers.Add(layer);
+        return this;
+    }
+
+    /// <summary>Appends <see cref="Layers.Conv2D"/>.</summary>
+    public Sequential Conv2D(int filters, int kernel, int strides = 1, Padding padding = Padding.Valid, ActivationKind activation = ActivationKind.Linear,
+        int dilation = 1, int groups = 1, bool useBias = true) =>
+        Add(new Conv2D(filters, kernel, strides, padding, activation, dilation, groups, useBias));
+
+    /// <summary>Appends <see cref="Layers.BatchNormalization"/>.</summary>
+    public Sequential BatchNormalization(double momentum = 0.99, double epsilon = 1e-3) => Add(new BatchNormalization(momentum, epsilon));
+
+    /// <summary>Appends <see cref="Layers.MaxPooling2D"/>.</summary>
+    public Sequential MaxPooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid) => Add(new MaxPooling2D(poolSize, strides, padding));
+
+    /// <summary>Appends <see cref="Layers.AveragePooling2D"/>.</summary>
+    public Sequential AveragePooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid) => Add(new AveragePooling2D(poolSize, strides, padding));
+
+    /// <summary>Appends <see cref="Layers.GlobalAveragePooling2D"/>.</summary>
+    public Sequential GlobalAveragePooling2D() => Add(new GlobalAveragePooling2D());
+
+    /// <summary>Appends <see cref="Layers.GlobalMaxPooling2D"/>.</summary>
+    public Sequential GlobalMaxPooling2D() => Add(new GlobalMaxPooling2D());
+
+    /// <summary>Appends <see cref="Layers.Dense"/>.</summary>
+    public Sequential Dense(int units, ActivationKind activation = ActivationKind.Linear, bool useBias = true) => Add(new Dense(units, activation, useBias));
+
+    /// <summary>Appends <see cref="Layers.Dropout"/>.</summary>
+    public Sequential Dropout(double rate) => Add(new Dropout(rate));
+
+    /// <summary>Appends <see cref="Layers.Flatten"/>.</summary>
+    public Sequential Flatten() => Add(new Flatten());
+
+    /// <summary>Appends <see cref="Layers.ZeroPadding2D"/>.</summary>
+    public Sequential ZeroPadding2D(int padding = 1) => Add(new ZeroPadding2D(padding));
+
+    /// <summary>Appends a standalone activation layer.</summary>
+    public Sequential Activation(ActivationKind activation) => Add(new ActivationLayer(activation));
+
+    /// <summary>Rows of the summary: name, type, output shape, parameters.</summary>
+    public IReadOnlyList<SummaryRow> SummaryRows()
+    {
+        var rows = new List<SummaryRow>();
+        var shape = InputShape;
+        foreach (var layer in _layers)
+        {
+            long p = layer.TrainableParameters(shape) + layer.NonTrainableParameters(shape);
+            shape = layer.OutputShape(shape);
+            rows.Add(new SummaryRow(layer.Name, layer.KerasType, shape, p));
+        }
+        return rows;
+    }
+
+    /// <summary>Total, trainable and non-trainable parameters, counted as Keras counts them.</summary>
+    public ParameterCounts CountParameters()
+    {
+        long trainable = 0, nonTrainable = 0;
+        var shape = InputShape;
+        foreach (var layer in _layers)
+        {
+            trainable += layer.TrainableParameters(shape);
+            nonTrainable += layer.NonTrainableParameters(shape);
+            shape = layer.OutputShape(shape);
+        }
+        return new ParameterCounts(trainable + nonTrainable, trainable, nonTrainable);
+    }
+
+    /// <summary>Keras's model summary: one row per layer, then total, trainable and non-trainable parameters.</summary>
+    public string Summary()
+    {
+        var sb = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        string rule = new('_', 72), doubleRule = new('=', 72);
+        sb.AppendLine(ci, $"Model: \"{Name}\"");
+        sb.AppendLine(rule);
+        sb.AppendLine(ci, $" {"Layer (type)",-34}{"Output Shape",-26}{"Param #",10}");
+        sb.AppendLine(doubleRule);
+        sb.AppendLine(ci, $" {"input (InputLayer)",-34}{InputShape,-26}{0,10:N0}");
+        foreach (var row in SummaryRows())
+            sb.AppendLine(ci, $" {$"{row.Name} ({row.Type})",-34}{row.OutputShape,-26}{row.Parameters,10:N0}");
+        sb.AppendLine(doubleRule);
+        var counts = CountParameters();
+        sb.AppendLine(ci, $"Total params: {counts.Total:N0} ({FormatBytes(counts.Total * 4)})");
+        sb.AppendLine(ci, $"Trainable params: {counts.Trainable:N0} ({FormatBytes(counts.Trainable * 4)})");
+        sb.AppendLine(ci, $"Non-trainable params: {counts.NonTrainable:N0} ({FormatBytes(counts.NonTrainable * 4)})");
+        sb.AppendLine(rule);
+        return sb.ToString();
+    }
+
+    /// <summary>The TorchSharp module, built on first use with Keras's initialisers from the global torch seed.</summary>
+    public LayerStack Module => _module ??= Build();
+
+    /// <summary>Builds the module now with weights initialised from <paramref name="seed"/>.</summary>
+    public LayerStack Build(int seed)
+    {
+        if (_module is not null) throw new InvalidOperationException($"Model '{Name}' is already built.");
+        manual_seed(seed);
+        return _module = Build();
+    }
+
+    /// <summary>True once the TorchSharp module exists.</summary>
+    public bool IsBuilt => _module is not null;
+
+    private LayerStack Build()
+    {
+        _ = Head; // validates the last layer before anything is allocated
+        return new LayerStack(Name, _layers, InputShape);
+    }
+
+    /// <summary>Trains the model (Keras's <c>fit</c>); see <see cref="FitOptions"/>.</summary>
+    public History Fit(ImageTensorData train, ImageTensorData? validation = null, int epochs = 20, int batchSize = 32,
+        IReadOnlyList<Callback>? callbacks = null, FitOptions? options = null)
+    {
+        options ??= new FitOptions();
+        options.Epochs = epochs;
+        options.BatchSize = batchSize;
+        return new Trainer(this, options).Fit(train, validation, callbacks ?? []);
+    }
+
+    /// <summary>Probability of the defect class for each sample, in inference mode.</summary>
+    public float[] PredictProbabilities(ImageTensorData data, int batchSize = 64)
+    {
+        var module = Module;
+        module.eval();
+        var result = new float[data.Count];
+        using var _ = no_grad();
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            int n = Math.Min(batchSize, data.Count - start);
+            var x = data.Batch(Enumerable.Range(start, n).ToArray()).Features;
+            var p = Probabilities(module.forward(x));
+            TensorData.ToArray(p).CopyTo(result, start);
+        }
+        return result;
+    }
+
+    /// <summary>Turns logits into the defect probability, per <see cref="Head"/>.</summary>
+    internal Tensor Probabilities(Tensor logits) => Head == HeadKind.Sigmoid1
+        ? nn.functional.sigmoid(logits.reshape(-1))
+        : nn.functional.softmax(logits, 1).select(1, 1);
+
+    /// <summary>Exports the trained model to ONNX (opset 17) with BatchNormalization folded where the math allows.</summary>
+    public void ExportOnnx(string path, float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        byte[] bytes = ToOnnx(threshold, metadata);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>The ONNX model as bytes; see <see cref="ExportOnnx"/>.</summary>
+    public byte[] ToOnnx(float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null) =>
+        SequentialOnnxExporter.Export(this, threshold, metadata);
+
+    /// <summary>Saves the weights (TorchSharp format), atomically: an interrupted save leaves the old file intact.</summary>
+    public void SaveWeights(string path) => AtomicFile.Write(path, stream =>
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        Module.save(writer);
+    });
+
+    /// <summary>Loads weights saved by <see cref="SaveWeights"/> into a model of the same architecture.</summary>
+    public void LoadWeights(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"Weights file '{full}' does not exist.", full);
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(full));
+            Module.load(reader);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
+        {
+            throw new InvalidDataException($"Weights file '{full}' does not fit model '{Name}' or is corrupt: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _module?.Dispose();
+
+    private static string SnakeCase(string kerasType) =>
+        System.Text.RegularExpressions.Regex.Replace(kerasType, "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant();
+
+    private static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes:N2} B",
+        < 1024 * 1024 => $"{bytes / 1024.0:N2} KB",
+        _ => $"{bytes / (1024.0 * 1024):N2} MB",
+    };
+}

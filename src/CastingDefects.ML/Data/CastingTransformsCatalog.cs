@@ -1,0 +1,40 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+
+namespace CastingDefects.ML.Data;
+
+/// <summary>Extension methods on <see cref="TransformsCatalog"/> that turn image paths into network input.</summary>
+public static class CastingTransformsCatalog
+{
+    /// <summary>
+    /// Load → resize → (grayscale, one plane) → pixels scaled by 1/255 in planar (C, H, W) order, built from ML.NET's
+    /// own image transforms, so the chain saves with <c>mlContext.Model.Save</c> and loads with the core package.
+    /// </summary>
+    public static IEstimator<ITransformer> LoadCastingImages(this TransformsCatalog catalog, CastingImageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        const string image = "__CastingImage";
+        var chain = catalog.LoadImages(image, options.ImageFolder, options.InputColumnName)
+            .Append(catalog.ResizeImages(image, options.Width, options.Height, image, ImageResizingEstimator.ResizingKind.Fill));
+        // ConvertToGrayscale keeps four channels (gray in R, G and B); extracting Red alone gives one gray plane.
+        var pixels = options.Grayscale
+            ? catalog.ConvertToGrayscale(image, image)
+                .Append(catalog.ExtractPixels(options.OutputColumnName, image, ImagePixelExtractingEstimator.ColorBits.Red,
+                    interleavePixelColors: false, scaleImage: 1f / 255))
+            : (IEstimator<ITransformer>)catalog.ExtractPixels(options.OutputColumnName, image, ImagePixelExtractingEstimator.ColorBits.Rgb,
+                ImagePixelExtractingEstimator.ColorsOrder.ARGB, interleavePixelColors: false, scaleImage: 1f / 255);
+        return chain.Append(pixels).Append(catalog.DropColumns(image));
+    }
+
+    /// <summary>Square images of <paramref name="imageSize"/> pixels; see <see cref="LoadCastingImages(TransformsCatalog, CastingImageOptions)"/>.</summary>
+    public static IEstimator<ITransformer> LoadCastingImages(this TransformsCatalog catalog, int imageSize = 300, bool grayscale = true,
+        string inputColumnName = "ImagePath", string outputColumnName = "Features") =>
+        catalog.LoadCastingImages(new CastingImageOptions
+        {
+            Width = imageSize, Height = imageSize, Grayscale = grayscale,
+            InputColumnName = inputColumnName, OutputColumnName = outputColumnName,
+        });
+}

@@ -1,0 +1,72 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace CastingDefects.ML.Data;
+
+/// <summary>Extension methods on <see cref="DataOperationsCatalog"/> for image folders.</summary>
+public static class DataCatalogExtensions
+{
+    /// <summary>
+    /// Loads a folder with one subfolder per class as an <see cref="IDataView"/> with columns <c>ImagePath</c>,
+    /// <c>Label</c> (true = defect class) and <c>ClassName</c>. Unreadable files are skipped with a warning naming
+    /// each (or fail the load when <see cref="ImageFolderOptions.Strict"/>).
+    /// </summary>
+    public static IDataView LoadImageFolder(this DataOperationsCatalog catalog, string folder, ImageFolderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var mlContext = new MLContext();
+        return ImageFolderDataset.Scan(folder, options).ToDataView(mlContext);
+    }
+
+    /// <summary>
+    /// Stratified, seeded train/validation split of a view with a Boolean <c>Label</c> column and a text
+    /// <c>ImagePath</c> column (as made by <see cref="LoadImageFolder"/>): each class keeps its share, and the
+    /// validation count per class is rounded down (Keras's convention: 6,633 casting images give 5,307 / 1,326).
+    /// </summary>
+    public static TrainValidationData StratifiedSplit(this DataOperationsCatalog catalog, IDataView data,
+        double validationFraction = 0.2, int seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        if (validationFraction is <= 0 or >= 1 || double.IsNaN(validationFraction))
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in (0, 1).");
+        RequireColumn(data, "Label", BooleanDataViewType.Instance);
+        RequireColumn(data, "ImagePath", TextDataViewType.Instance);
+
+        var labels = data.GetColumn<bool>("Label").ToArray();
+        var paths = data.GetColumn<string>("ImagePath").ToArray();
+        var random = new Random(seed);
+        var validation = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cls in new[] { true, false })
+        {
+            var indices = Enumerable.Range(0, labels.Length).Where(i => labels[i] == cls).ToArray();
+            random.Shuffle(indices);
+            int take = (int)Math.Floor(indices.Length * validationFraction);
+            foreach (var i in indices.Take(take)) validation.Add(paths[i]);
+        }
+
+        var mlContext = new MLContext(seed);
+        return new TrainValidationData(
+            mlContext.Data.FilterByCustomPredicate<PathRow>(data, row => validation.Contains(row.ImagePath)),
+            mlContext.Data.FilterByCustomPredicate<PathRow>(data, row => !validation.Contains(row.ImagePath)));
+    }
+
+    private static void RequireColumn(IDataView data, string name, DataViewType type)
+    {
+        var column = data.Schema.GetColumnOrNull(name)
+            ?? throw new ArgumentException($"The data has no '{name}' column (expected the columns of LoadImageFolder).", nameof(data));
+        if (!column.Type.Equals(type))
+            throw new ArgumentException($"Column '{name}' must be {type}, not {column.Type}.", nameof(data));
+    }
+
+    /// <summary>Input row type for the split predicate.</summary>
+    private sealed class PathRow
+    {
+        public string ImagePath { get; set; } = "";
+    }
+}
+
+/// <summary>The two halves of a split; named like ML.NET's <c>TrainTestData</c>.</summary>
+/// <param name="TrainSet">Rows for training.</param>
+/// <param name="TestSet">Rows held out for validation or testing.</param>
+public sealed record TrainValidationData(IDataView TrainSet, IDataView TestSet);

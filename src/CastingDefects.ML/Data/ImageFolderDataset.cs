@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Microsoft.ML;
+
+namespace CastingDefects.ML.Data;
+
+/// <summary>
+/// A folder with one subfolder per class (the Kaggle casting layout <c>train/def_front</c>, <c>train/ok_front</c>),
+/// scanned and validated. Every file is either in <see cref="Images"/> or in <see cref="Skipped"/> with a reason.
+/// </summary>
+public sealed class ImageFolderDataset
+{
+    private ImageFolderDataset(string root, IReadOnlyList<string> classes, string positiveClass,
+        IReadOnlyList<LabeledImage> images, IReadOnlyList<SkippedFile> skipped)
+    {
+        Root = root;
+        Classes = classes;
+        PositiveClass = positiveClass;
+        Images = images;
+        Skipped = skipped;
+    }
+
+    /// <summary>The folder that was scanned.</summary>
+    public string Root { get; }
+
+    /// <summary>Class folder names, sorted ordinally; an image's <see cref="LabeledImage.ClassIndex"/> indexes this list.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>The class that counts as defective (label true).</summary>
+    public string PositiveClass { get; }
+
+    /// <summary>The usable images, sorted by class then path.</summary>
+    public IReadOnlyList<LabeledImage> Images { get; }
+
+    /// <summary>Files that were not used, with the reason.</summary>
+    public IReadOnlyList<SkippedFile> Skipped { get; }
+
+    /// <summary>Number of images per class name.</summary>
+    public IReadOnlyDictionary<string, int> CountByClass() =>
+        Classes.ToDictionary(c => c, c => Images.Count(i => i.ClassName == c));
+
+    /// <summary>
+    /// Scans <paramref name="folder"/>. Throws <see cref="DirectoryNotFoundException"/> when it does not exist and
+    /// <see cref="InvalidDataException"/> (naming the folder or file) when it cannot make a labelled dataset of it.
+    /// </summary>
+    public static ImageFolderDataset Scan(string folder, ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        if (string.IsNullOrWhiteSpace(folder)) throw new ArgumentException("The data folder is empty.", nameof(folder));
+        string root = Path.GetFullPath(folder);
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"Data folder '{root}' does not exist. Expected a folder with one subfolder per class, e.g. def_front/ and ok_front/.");
+
+        var skipped = new ConcurrentBag<SkippedFile>();
+        void Skip(string path, string reason)
+        {
+            if (options.Strict) throw new InvalidDataException($"'{path}': {reason}");
+            skipped.Add(new SkippedFile(path, reason));
+        }
+
+        foreach (var stray in Directory.EnumerateFiles(root).OrderBy(f => f, StringComparer.Ordinal))
+            Skip(stray, "file outside any class folder");
+
+        var candidates = new List<(string Class, string Path)>();
+        var classes = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories(root).OrderBy(d => d, StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(dir);
+            if (name.StartsWith('.')) continue; // hidden folders (.git, .ipynb_checkpoints)
+            var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            int before = candidates.Count;
+            foreach (var file in files)
+            {
+                if (ImageProbe.HasImageExtension(file)) candidates.Add((name, file));
+                else Skip(file, "not an image file (extension is not .jpg, .jpeg, .png or .bmp)");
+            }
+            if (candidates.Count == before)
+            {
+                Skip(dir, "class folder holds no image files; the class is left out");
+                continue;
+            }
+            classes.Add(name);
+        }
+
+        // Validate in parallel; results are put back in the deterministic candidate order.
+        var probes = new ImageProbeResult[candidates.Count];
+        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) },
+            i => probes[i] = ImageProbe.Probe(candidates[i].Path, options.DecodeFully, options.MaxPixels));
+
+        var usable = new List<(string Class, string Path)>();
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            if (probes[i].IsReadable) usable.Add(candidates[i]);
+            else Skip(candidates[i].Path, probes[i].Error!);
+        }
+
+        classes = classes.Where(c => usable.Any(u => u.Class == c)).ToList();
+        if (classes.Count < 2)
+            throw new InvalidDataException(classes.Count == 0
+                ? $"Data folder '{root}' has no class subfolder with readable images. Expected e.g. def_front/ and ok_front/."
+                : $"Data folder '{root}' has only one class with readable images ('{classes[0]}'); a classifier needs at least two class folders.");
+
+        string positive = ResolvePositiveClass(root, classes, options.PositiveClass);
+        var images = usable
+            .Select(u => new LabeledImage(u.Path, u.Class, classes.IndexOf(u.Class), u.Class == positive))
+            .ToList();
+
+        var skippedList = skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
+        if (options.Warning is { } warn)
+            foreach (var s in skippedList) warn($"warning: skipped '{s.Path}': {s.Reason}");
+        return new ImageFolderDataset(root, classes, positive, images, skippedList);
+    }
+
+    /// <summary>Builds a dataset from an explicit image list (used by splits and by tests).</summary>
+    public ImageFolderDataset WithImages(IEnumerable<LabeledImage> images) =>
+        new(Root, Classes, PositiveClass, images.ToList(), Skipped);
+
+    /// <summary>
+    /// Stratified, seeded split: in each class the same fraction goes to validation, rounded down as Keras's
+    /// <c>validation_split</c> does (the paper's 6,633 images split 5,307 / 1,326).
+    /// </summary>
+    public (ImageFolderDataset Train, ImageFolderDataset Validation) StratifiedSplit(double validationFraction, int seed)
+    {
+        if (validationFraction is <= 0 or >= 1 || double.IsNaN(validationFraction))
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in (0, 1).");
+        var train = new List<LabeledImage>();
+        var validation = new List<LabeledImage>();
+        var random = new Random(seed);
+        foreach (var group in Images.GroupBy(i => i.ClassIndex).OrderBy(g => g.Key))
+        {
+            var items = group.ToArray();
+            random.Shuffle(items);
+            int take = (int)Math.Floor(items.Length * validationFraction);
+            validation.AddRange(items.Take(take));
+            train.AddRange(items.Skip(take));
+        }
+        return (WithImages(train.OrderBy(i => i.Path, StringComparer.Ordinal)), WithImages(validation.OrderBy(i => i.Path, StringComparer.Ordinal)));
+    }
+
+    /// <summary>
+    /// The images as an ML.NET <see cref="IDataView"/> with columns <c>ImagePath</c> (text), <c>Label</c> (Boolean,
+    /// true = defect) and <c>ClassName</c> (text).
+    /// </summary>
+    public IDataView ToDataView(MLContext mlContext) =>
+        mlContext.Data.LoadFromEnumerable(Images.Select(i => new ImageFolderRow { ImagePath = i.Path, Label = i.IsDefect, ClassName = i.ClassName }).ToList());
+
+    private static string ResolvePositiveClass(string root, List<string> classes, string? requested)
+    {
+        if (requested is not null)
+        {
+            if (!classes.Contains(requested))
+                throw new InvalidDataException($"Positive class '{requested}' is not a class folder of '{root}' with images. Classes: {string.Join(", ", classes)}.");
+            return requested;
+        }
+        var defects = classes.Where(c => c.StartsWith("def", StringComparison.OrdinalIgnoreCase)).ToList();
+        return defects.Count == 1
+            ? defects[0]
+            : throw new InvalidDataException(
+                $"Cannot tell which class of '{root}' is the defect class ({string.Join(", ", classes)}): exactly one folder name must start with \"def\", or name it with the positive-class option.");
+    }
+}
+
+/// <summary>A row of the <see cref="IDataView"/> made by <see cref="ImageFolderDataset.ToDataView"/>.</summary>
+public sealed class ImageFolderRow
+{
+    /// <summary>Full path of the image.</summary>
+    public string ImagePath { get; set; } = "";
+
+    /// <summary>True when the image is of the defect class.</summary>
+    public bool Label { get; set; }
+
+    /// <summary>Name of the class folder.</summary>
+    public string ClassName { get; set; } = "";
+}

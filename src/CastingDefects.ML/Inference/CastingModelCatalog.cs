@@ -1,0 +1,91 @@
+using System.IO.Compression;
+using Microsoft.ML;
+using Microsoft.ML.Transforms;
+using CastingDefects.ML.Data;
+
+namespace CastingDefects.ML.Inference;
+
+/// <summary>Building and loading the ML.NET models (.zip) that wrap an exported ONNX network.</summary>
+public static class CastingModelCatalog
+{
+    /// <summary>
+    /// The scoring part of a model: ONNX network on the <c>Features</c> column, then scalar <c>Score</c>,
+    /// <c>Probability</c> and <c>PredictedLabel</c>.
+    /// </summary>
+    public static IEstimator<ITransformer> ScoreWithOnnx(this TransformsCatalog catalog, byte[] onnxModel, CastingImageOptions image)
+    {
+        ArgumentNullException.ThrowIfNull(onnxModel);
+        var shapes = new Dictionary<string, int[]> { [OnnxContract.InputName] = [1, image.Channels, image.Height, image.Width] };
+        return catalog.ApplyOnnxModel(
+                [OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName],
+                [OnnxContract.InputName], new MemoryStream(onnxModel), shapes, gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
+            .Append(catalog.CustomMapping(new ScoreColumnsMappingFactory().GetMapping(), ScoreColumnsMappingFactory.ContractName))
+            .Append(catalog.DropColumns(OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName));
+    }
+
+    /// <summary>
+    /// The whole prediction pipeline for an exported network: image loading and preprocessing as in training, then
+    /// the network. Fitting it needs no data (pass an empty view of <see cref="CastingImage"/>).
+    /// </summary>
+    public static ITransformer CreateCastingModel(this ModelOperationsCatalog catalog, MLContext mlContext, byte[] onnxModel, CastingImageOptions image)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        var pipeline = mlContext.Transforms.LoadCastingImages(image)
+            .Append(mlContext.Transforms.ScoreWithOnnx(onnxModel, image));
+        var empty = mlContext.Data.LoadFromEnumerable(Array.Empty<CastingImage>());
+        return pipeline.Fit(empty);
+    }
+
+    /// <summary>
+    /// Loads a model saved with <c>mlContext.Model.Save</c> (.zip) for prediction with the core package only.
+    /// A missing, truncated or foreign file fails with an <see cref="InvalidDataException"/> naming it.
+    /// </summary>
+    public static ITransformer LoadCastingModel(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"Model file '{full}' does not exist.", full);
+        try
+        {
+            using var zip = ZipFile.OpenRead(full);
+            if (zip.Entries.Count == 0) throw new InvalidDataException("the archive is empty");
+            foreach (var entry in zip.Entries)
+            {
+                using var s = entry.Open();
+                s.CopyTo(Stream.Null); // reads every entry: a truncated archive fails here, with its name
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Model file '{full}' is not a valid ML.NET model .zip (truncated or corrupt: {e.Message}).", e);
+        }
+
+        RegisterComponents(catalog);
+        try
+        {
+            return catalog.Load(full, out inputSchema);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"Model file '{full}' could not be loaded as an ML.NET model: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Loads a model (.zip); see <see cref="LoadCastingModel(ModelOperationsCatalog, string, out DataViewSchema)"/>.</summary>
+    public static ITransformer LoadCastingModel(this ModelOperationsCatalog catalog, string path) => catalog.LoadCastingModel(path, out _);
+
+    /// <summary>
+    /// Registers this assembly's saveable components (the score mapping) with the context that owns
+    /// <paramref name="catalog"/>; loading a model .zip needs it. Same as
+    /// <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly)</c>.
+    /// </summary>
+    public static void RegisterComponents(ModelOperationsCatalog catalog)
+    {
+        // ModelOperationsCatalog keeps its host environment private; its ComponentCatalog is the MLContext's.
+        var env = typeof(ModelOperationsCatalog).GetField("_env", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog);
+        var components = env?.GetType().GetProperty("ComponentCatalog")?.GetValue(env) as Microsoft.ML.Runtime.ComponentCatalog
+            ?? throw new InvalidOperationException(
+                "Cannot reach the MLContext of this ModelOperationsCatalog. Call mlContext.ComponentCatalog.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly) and then mlContext.Model.Load.");
+        components.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly);
+    }
+}
