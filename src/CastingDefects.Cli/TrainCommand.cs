@@ -79,8 +79,8 @@ internal static class TrainCommand
             var pipeline = mlContext.Transforms.LoadCastingImages(image).Append(trainer);
             var trainView = train.ToDataView(mlContext);
             var model = pipeline.Fit(trainView);
-            mlContext.Model.Save(model, trainView.Schema, outPath);
-            File.WriteAllBytes(Path.ChangeExtension(outPath, ".onnx"), trainer.OnnxModel!);
+            mlContext.Model.SaveCastingModel(model, trainView.Schema, outPath);
+            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trainer.OnnxModel!));
 
             // Held-out accuracy of the saved model, through the same path users predict with.
             var loaded = mlContext.Model.LoadCastingModel(outPath);

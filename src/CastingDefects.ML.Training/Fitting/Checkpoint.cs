@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CastingDefects.ML.Training.Export;
+using CastingDefects.ML.IO;
 using CastingDefects.ML.Training.Models;
 
 namespace CastingDefects.ML.Training.Fitting;

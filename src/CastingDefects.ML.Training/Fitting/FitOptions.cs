@@ -32,6 +32,13 @@ public sealed class FitOptions
     /// <summary>Random augmentation applied per sample and per epoch; null for none.</summary>
     public ImageAugmentation? Augmentation { get; set; }
 
+    /// <summary>
+    /// After each epoch, recompute BatchNormalization's moving statistics with the epoch's final weights over this
+    /// many training samples (in order, without augmentation), so inference-mode validation and the exported model
+    /// see statistics that match the weights ("precise BN"). 0 keeps Keras's moving averages alone. Default 1,024.
+    /// </summary>
+    public int BatchNormRecalibrationSamples { get; set; } = 1024;
+
     /// <summary>TorchSharp intra-op threads; null uses all cores.</summary>
     public int? Threads { get; set; }
 
@@ -53,6 +60,7 @@ public sealed class FitOptions
         if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive.");
         if (BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
         if (LearningRate <= 0 || double.IsNaN(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
+        if (BatchNormRecalibrationSamples < 0) throw new ArgumentOutOfRangeException(nameof(BatchNormRecalibrationSamples), BatchNormRecalibrationSamples, "BatchNormRecalibrationSamples must not be negative.");
         if (Threads is <= 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
         if (Resume && CheckpointDirectory is null) throw new ArgumentException("Resume needs a CheckpointDirectory.", nameof(Resume));
     }

@@ -66,6 +66,7 @@ internal sealed class Trainer
             for (int i = 0; i < callbacks.Count && i < state.Callbacks.Count; i++) callbacks[i].SetState(state.Callbacks[i]);
         }
 
+        var norms = module.modules().OfType<TorchSharp.Modules.NormBase>().Select(n => (Module: n, Momentum: n.momentum ?? 0.1)).ToList();
         foreach (var c in callbacks) c.OnTrainBegin(context);
         var lossWeights = _options.ClassWeights is { } w ? ((float)w.Good, (float)w.Defect) : (1f, 1f);
         int batches = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
@@ -90,6 +91,7 @@ internal sealed class Trainer
                 var indices = order.AsSpan(b * _options.BatchSize, Math.Min(_options.BatchSize, train.Count - b * _options.BatchSize)).ToArray();
                 var (x, y) = train.Batch(indices);
                 if (augmenter is not null) x = augmenter.Apply(x);
+                WarmUpBatchNorm(norms);
                 var logits = module.forward(x);
                 var loss = Loss(logits, y, lossWeights);
                 optimizer.zero_grad();
@@ -100,6 +102,7 @@ internal sealed class Trainer
                 _options.Progress?.Report(new TrainingProgress(epoch, _options.Epochs, b + 1, batches, lossSum / Math.Min(train.Count, (b + 1) * _options.BatchSize), clock.Elapsed));
             }
 
+            if (norms.Count > 0 && _options.BatchNormRecalibrationSamples > 0) RecalibrateBatchNorm(train, norms, order);
             var (valLoss, valAccuracy) = validation is null ? (double.NaN, double.NaN) : Evaluate(validation, lossWeights);
             var log = new EpochLog(epoch, lossSum / train.Count, (double)correct / train.Count, valLoss, valAccuracy, lr, clock.Elapsed.TotalSeconds);
             history.Epochs.Add(log);
@@ -127,6 +130,55 @@ internal sealed class Trainer
         foreach (var c in callbacks) c.OnTrainEnd(context);
         module.eval();
         return history;
+    }
+
+    /// <summary>
+    /// Bias-corrected moving statistics: for the first 1/(1 - momentum) steps each BatchNormalization averages the
+    /// batches seen so far (momentum 1/(t+1)), then follows Keras's exponential average. Without this, the initial
+    /// mean 0 and variance 1 dominate the running statistics for hundreds of steps when activations are small (as in
+    /// the paper's model), and validation in inference mode predicts a single class for the first epochs.
+    /// </summary>
+    private static void WarmUpBatchNorm(List<(TorchSharp.Modules.NormBase Module, double Momentum)> norms)
+    {
+        foreach (var (norm, momentum) in norms)
+        {
+            long seen = norm.num_batches_tracked is null ? long.MaxValue - 1 : norm.num_batches_tracked.item<long>();
+            norm.momentum = Math.Max(momentum, 1.0 / (seen + 1));
+        }
+    }
+
+    /// <summary>
+    /// Precise BN: resets each BatchNormalization's running statistics and re-estimates them as a plain average over
+    /// the first samples of this epoch's order, with the current weights, everything else in inference mode.
+    /// </summary>
+    private void RecalibrateBatchNorm(ImageTensorData train, List<(TorchSharp.Modules.NormBase Module, double Momentum)> norms, int[] order)
+    {
+        var module = _model.Module;
+        module.eval();
+        using var _ = no_grad();
+        foreach (var (norm, _) in norms)
+        {
+            norm.running_mean!.zero_();
+            norm.running_var!.fill_(1);
+            norm.num_batches_tracked!.zero_();
+            norm.momentum = null; // cumulative average
+            norm.train();
+        }
+        int samples = Math.Min(_options.BatchNormRecalibrationSamples, train.Count);
+        int batch = Math.Max(_options.BatchSize, 64);
+        for (int start = 0; start < samples; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            var (x, _) = train.Batch(order.AsSpan(start, Math.Min(batch, samples - start)).ToArray());
+            module.forward(x);
+        }
+        foreach (var (norm, momentum) in norms)
+        {
+            norm.momentum = momentum;
+            // Continue the moving average from here: counts past the warm-up so momentum stays at its base value.
+            norm.num_batches_tracked!.fill_((long)Math.Ceiling(1 / momentum));
+            norm.eval();
+        }
     }
 
     private (double Loss, double Accuracy) Evaluate(ImageTensorData data, (float Good, float Defect) weights)

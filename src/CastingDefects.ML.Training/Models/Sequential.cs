@@ -3,6 +3,7 @@ using System.Text;
 using CastingDefects.ML.Training.Callbacks;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Export;
+using CastingDefects.ML.IO;
 using CastingDefects.ML.Training.Fitting;
 using CastingDefects.ML.Training.Layers;
 using ActivationKind = CastingDefects.ML.Training.Layers.Activation;

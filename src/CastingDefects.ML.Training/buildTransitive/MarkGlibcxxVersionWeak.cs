@@ -3,6 +3,7 @@
 // because of the link-time marker std::ios_base_library_init, which is never called. On hosts whose libstdc++ lacks
 // that version (Debian 12, Ubuntu 22.04) the loader refuses the file. This step copies the file into obj/ with that
 // version-need entry marked weak (VER_FLG_WEAK) and makes the build copy the patched file next to the app.
+#nullable enable
 using System;
 using System.Collections.Generic;
 using System.IO;

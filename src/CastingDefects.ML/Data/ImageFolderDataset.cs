@@ -93,6 +93,11 @@ public sealed class ImageFolderDataset
             else Skip(candidates[i].Path, probes[i].Error!);
         }
 
+        // Report every skipped file before any error below, so the user sees why a class came up empty.
+        var skippedList = skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
+        if (options.Warning is { } warn)
+            foreach (var s in skippedList) warn($"warning: skipped '{s.Path}': {s.Reason}");
+
         classes = classes.Where(c => usable.Any(u => u.Class == c)).ToList();
         if (classes.Count < 2)
             throw new InvalidDataException(classes.Count == 0
@@ -104,9 +109,6 @@ public sealed class ImageFolderDataset
             .Select(u => new LabeledImage(u.Path, u.Class, classes.IndexOf(u.Class), u.Class == positive))
             .ToList();
 
-        var skippedList = skipped.OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
-        if (options.Warning is { } warn)
-            foreach (var s in skippedList) warn($"warning: skipped '{s.Path}': {s.Reason}");
         return new ImageFolderDataset(root, classes, positive, images, skippedList);
     }
 

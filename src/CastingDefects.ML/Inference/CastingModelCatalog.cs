@@ -2,6 +2,7 @@ using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Transforms;
 using CastingDefects.ML.Data;
+using CastingDefects.ML.IO;
 
 namespace CastingDefects.ML.Inference;
 
@@ -69,6 +70,16 @@ public static class CastingModelCatalog
         {
             throw new InvalidDataException($"Model file '{full}' could not be loaded as an ML.NET model: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Saves a model like <c>mlContext.Model.Save</c>, but creates the folder and writes atomically: a crash mid-save
+    /// leaves any previous file intact.
+    /// </summary>
+    public static void SaveCastingModel(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        AtomicFile.Write(path, stream => catalog.Save(model, inputSchema, stream));
     }
 
     /// <summary>Loads a model (.zip); see <see cref="LoadCastingModel(ModelOperationsCatalog, string, out DataViewSchema)"/>.</summary>

@@ -1,4 +1,4 @@
-namespace CastingDefects.ML.Training.Export;
+namespace CastingDefects.ML.IO;
 
 /// <summary>Writes files so that a crash or kill mid-write never leaves a partial file under the final name.</summary>
 public static class AtomicFile

@@ -1,0 +1,33 @@
+using CastingDefects.ML.Evaluation;
+
+namespace CastingDefects.ML.Tests;
+
+public class BinaryMetricsTests
+{
+    [Fact]
+    public void Metrics_match_hand_computed_values()
+    {
+        // 10 samples: 6 defects, 4 good. At 0.5: TP 4, FN 2, FP 1, TN 3.
+        bool[] labels = [true, true, true, true, true, true, false, false, false, false];
+        float[] p = [0.9f, 0.8f, 0.7f, 0.6f, 0.4f, 0.3f, 0.55f, 0.2f, 0.1f, 0.05f];
+        var m = BinaryMetrics.Compute(labels, p);
+        Assert.Equal((4, 2, 1, 3), (m.TruePositives, m.FalseNegatives, m.FalsePositives, m.TrueNegatives));
+        Assert.Equal(0.7, m.Accuracy, 12);
+        Assert.Equal(0.8, m.Precision, 12);
+        Assert.Equal(4.0 / 6, m.Recall, 12);
+        Assert.Equal(2 * 0.8 * (4.0 / 6) / (0.8 + 4.0 / 6), m.F1, 12);
+        // AUC: pairs (defect, good) ranked correctly. Defect 0.4 and 0.3 lose to good 0.55 only: 24 pairs, 2 wrong.
+        Assert.Equal(22.0 / 24, m.RocAuc, 12);
+        double expectedLogLoss = -(Math.Log(0.9) + Math.Log(0.8) + Math.Log(0.7) + Math.Log(0.6) + Math.Log(0.4) + Math.Log(0.3)
+            + Math.Log(0.45) + Math.Log(0.8) + Math.Log(0.9) + Math.Log(0.95)) / 10;
+        Assert.Equal(expectedLogLoss, m.LogLoss, 6);
+        Assert.Equal([[3, 1], [2, 4]], m.ConfusionMatrix);
+    }
+
+    [Fact]
+    public void Ties_count_half_in_auc()
+    {
+        Assert.Equal(0.5, BinaryMetrics.Auc([true, false], [0.5f, 0.5f]), 12);
+        Assert.True(double.IsNaN(BinaryMetrics.Auc([true, true], [0.1f, 0.2f])));
+    }
+}

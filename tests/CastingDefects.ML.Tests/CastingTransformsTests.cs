@@ -1,0 +1,46 @@
+using CastingDefects.ML.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using SkiaSharp;
+
+namespace CastingDefects.ML.Tests;
+
+public class CastingTransformsTests
+{
+    [Fact]
+    public void Grayscale_gives_one_plane_scaled_to_unit_range()
+    {
+        using var dir = new TempDir();
+        string path = dir.Combine("g.png");
+        File.WriteAllBytes(path, TestImages.Png(20, 20, new SKColor(51, 51, 51)));
+        var ml = new MLContext(0);
+        var view = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = path, Label = true } });
+        var features = ml.Transforms.LoadCastingImages(imageSize: 10, grayscale: true).Fit(view).Transform(view).GetColumn<float[]>("Features").Single();
+        Assert.Equal(100, features.Length);
+        Assert.All(features, v => Assert.Equal(0.2f, v, 0.01f));
+    }
+
+    [Fact]
+    public void Rgb_gives_three_planes_in_rgb_order()
+    {
+        using var dir = new TempDir();
+        string path = dir.Combine("c.png");
+        File.WriteAllBytes(path, TestImages.Png(8, 8, new SKColor(255, 0, 102)));
+        var ml = new MLContext(0);
+        var view = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = path } });
+        var f = ml.Transforms.LoadCastingImages(new CastingImageOptions { Width = 8, Height = 10, Grayscale = false })
+            .Fit(view).Transform(view).GetColumn<float[]>("Features").Single();
+        Assert.Equal(3 * 10 * 8, f.Length);
+        Assert.All(f[..80], v => Assert.Equal(1f, v, 0.01f));       // R plane
+        Assert.All(f[80..160], v => Assert.Equal(0f, v, 0.01f));     // G plane
+        Assert.All(f[160..], v => Assert.Equal(0.4f, v, 0.01f));     // B plane
+    }
+
+    [Fact]
+    public void Bad_image_size_names_the_option()
+    {
+        var ml = new MLContext(0);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.LoadCastingImages(imageSize: 2));
+        Assert.Equal("Width", e.ParamName);
+    }
+}

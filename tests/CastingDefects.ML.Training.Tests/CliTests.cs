@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CastingDefects.ML.Synthetic;
+using CastingDefects.ML.Training.Fitting;
+
+namespace CastingDefects.ML.Training.Tests;
+
+public class CliTests
+{
+    [Fact]
+    public void Summary_json_has_the_papers_counts()
+    {
+        var (code, stdout, stderr) = CliProcess.Run("summary", "--arch", "paper", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(5865, json.RootElement.GetProperty("total_params").GetInt64());
+        Assert.Equal(5801, json.RootElement.GetProperty("trainable_params").GetInt64());
+        Assert.Equal(64, json.RootElement.GetProperty("non_trainable_params").GetInt64());
+        var (_, gray, _) = CliProcess.Run("summary", "--arch", "paper", "--grayscale", "--json");
+        using var g = JsonDocument.Parse(gray);
+        Assert.Equal(5577, g.RootElement.GetProperty("total_params").GetInt64());
+    }
+
+    [Fact]
+    public void Bad_options_and_files_give_one_clear_error()
+    {
+        var (code, _, stderr) = CliProcess.Run("summary", "--arch", "vgg99");
+        Assert.Equal(1, code);
+        Assert.Contains("vgg99", stderr);
+        using var dir = new TempDir();
+        string bad = dir.Combine("model.zip");
+        File.WriteAllText(bad, "not a model");
+        var (code2, _, stderr2) = CliProcess.Run("predict", "--model", bad, "--input", dir.Path);
+        Assert.Equal(1, code2);
+        Assert.Contains(bad, stderr2);
+        Assert.DoesNotContain("   at ", stderr2); // no stack trace
+    }
+
+    /// <summary>
+    /// Kill -9 in the middle of training: the checkpoints on disk stay loadable, and train --resume finishes the run
+    /// with the epochs before the kill kept in the history. Then evaluate and predict use the saved model.
+    /// </summary>
+    [Fact]
+    public void Sigkill_mid_training_then_resume_continues_from_the_last_checkpoint()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data");
+        SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 120, GoodCount = 100, ImageSize = 128, Seed = 4 });
+        string model = dir.Combine("out", "casting.zip");
+        string checkpoints = dir.Combine("ckpt");
+        string[] args = ["train", "--data", data, "--out", model, "--image-size", "128", "--epochs", "5", "--batch-size", "8",
+            "--checkpoint-dir", checkpoints, "--threads", "1", "--json"];
+
+        using (var p = CliProcess.Start(args))
+        {
+            string last = Path.Combine(checkpoints, "last.ckpt");
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(last) && clock.Elapsed < TimeSpan.FromMinutes(2) && !p.HasExited) Thread.Sleep(20);
+            if (p.HasExited) Assert.Fail("training finished before it could be killed: " + p.StandardError.ReadToEnd());
+            Thread.Sleep(300); // into the next epoch
+            int epochAtKill = Checkpoint.ReadState(last).Epoch;
+            using (var kill = Process.Start("kill", ["-KILL", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            p.WaitForExit();
+            Assert.True(epochAtKill < 5, $"epoch {epochAtKill} already written at kill time ({clock.Elapsed.TotalSeconds:F2} s after start)");
+            Assert.Equal(137, p.ExitCode); // 128 + SIGKILL
+        }
+        var state = Checkpoint.ReadState(Path.Combine(checkpoints, "last.ckpt"));
+        Assert.True(state.Epoch is >= 1 and <= 4, $"killed after epoch {state.Epoch}");
+        var best = Checkpoint.ReadState(Path.Combine(checkpoints, "best.ckpt"));
+        Assert.InRange(best.Epoch, 1, state.Epoch);
+        Assert.False(File.Exists(model));
+
+        var (code, stdout, stderr) = CliProcess.Run([.. args, "--resume"]);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(5, json.RootElement.GetProperty("epochs_run").GetInt32());
+        var history = json.RootElement.GetProperty("history").EnumerateArray().ToList();
+        for (int i = 0; i < state.Epoch; i++)
+            Assert.Equal(state.History[i].Loss, history[i].GetProperty("loss").GetDouble(), 9);
+        Assert.InRange(json.RootElement.GetProperty("val_accuracy").GetDouble(), 0, 1);
+        Assert.True(File.Exists(model));
+        Assert.True(File.Exists(Path.ChangeExtension(model, ".onnx")));
+
+        var (evalCode, evalOut, evalErr) = CliProcess.Run("evaluate", "--model", model, "--data", data, "--json");
+        Assert.True(evalCode == 0, evalErr);
+        using var metrics = JsonDocument.Parse(evalOut);
+        Assert.Equal(220, metrics.RootElement.GetProperty("count").GetInt32());
+        var rows = metrics.RootElement.GetProperty("confusion_matrix").GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Sum(v => v.GetInt32())).ToArray();
+        Assert.Equal([100, 120], rows);
+
+        string csv = dir.Combine("verdicts.csv");
+        File.WriteAllText(Path.Combine(data, "ok_front", "broken.jpg"), "not an image");
+        var (predCode, _, predErr) = CliProcess.Run("predict", "--model", model, "--input", data, "--out", csv);
+        Assert.True(predCode == 0, predErr);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal("path,label,probability", lines[0]);
+        Assert.Equal(221, lines.Length - 1);
+        Assert.Contains(lines, l => l.Contains("broken.jpg,ERROR,"));
+        Assert.Contains("broken.jpg", predErr);
+        Assert.All(lines.Skip(1).Where(l => !l.Contains("ERROR")), l => Assert.Matches(@",(OK|NG),0\.\d{6}$|,(OK|NG),1\.0{6}$", l));
+    }
+}

@@ -1,0 +1,87 @@
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.Synthetic;
+using CastingDefects.ML.Training.MLNet;
+using CastingDefects.ML.Training.Models;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace CastingDefects.ML.Training.Tests;
+
+public class MLNetTrainerTests
+{
+    [Fact]
+    public void Pipeline_fits_evaluates_saves_loads_and_predicts_with_the_same_scores()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data");
+        SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 40, GoodCount = 32, ImageSize = 96, Seed = 3 });
+        var ml = new MLContext(seed: 42);
+        var images = ml.Data.LoadImageFolder(data, new ImageFolderOptions { Warning = null });
+        var split = ml.Data.StratifiedSplit(images, validationFraction: 0.25, seed: 42);
+        var image = CastingImageOptions.Square(64);
+        var epochs = new List<int>();
+        var trainer = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions
+        {
+            Image = image, Epochs = 3, BatchSize = 16, ValidationSet = split.TestSet, Seed = 1,
+            MetricsCallback = log => epochs.Add(log.Epoch),
+        });
+        var pipeline = ml.Transforms.LoadCastingImages(image).Append(trainer);
+        var model = pipeline.Fit(split.TrainSet);
+        Assert.Equal([1, 2, 3], epochs);
+        Assert.Equal("paper-gray", trainer.Network!.Name);
+
+        var scored = model.Transform(split.TestSet);
+        var metrics = ml.BinaryClassification.Evaluate(scored);
+        Assert.InRange(metrics.Accuracy, 0, 1);
+        Assert.Equal(18, scored.GetColumn<float>("Probability").Count());
+        var probabilities = scored.GetColumn<float>("Probability").ToArray();
+        var scores = scored.GetColumn<float>("Score").ToArray();
+        var decisions = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            Assert.Equal(1 / (1 + Math.Exp(-scores[i])), probabilities[i], 4);
+            Assert.Equal(probabilities[i] >= 0.5f, decisions[i]);
+        }
+
+        string path = dir.Combine("casting.zip");
+        ml.Model.Save(model, split.TrainSet.Schema, path);
+        Assert.InRange(new FileInfo(path).Length, 1, 100 * 1024);
+
+        var fresh = new MLContext(seed: 1);
+        var loaded = fresh.Model.LoadCastingModel(path, out var schema);
+        Assert.NotNull(schema.GetColumnOrNull("ImagePath"));
+        var reloaded = loaded.Transform(split.TestSet).GetColumn<float>("Probability").ToArray();
+        for (int i = 0; i < probabilities.Length; i++) Assert.Equal(probabilities[i], reloaded[i], 5);
+
+        var paths = split.TestSet.GetColumn<string>("ImagePath").ToArray();
+        using var engine = fresh.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(loaded);
+        var verdict = engine.Predict(new CastingImage { ImagePath = paths[0] });
+        Assert.Equal(probabilities[0], verdict.Probability, 5);
+        Assert.Equal(verdict.PredictedLabel ? "NG" : "OK", verdict.Verdict);
+    }
+
+    [Fact]
+    public void Output_schema_adds_the_binary_columns()
+    {
+        var ml = new MLContext(0);
+        var image = CastingImageOptions.Square(64);
+        var view = ml.Data.LoadFromEnumerable(Array.Empty<ImageFolderRow>());
+        var create = typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic, [typeof(DataViewSchema)])!;
+        var shape = ml.Transforms.LoadCastingImages(image).GetOutputSchema((SchemaShape)create.Invoke(null, [view.Schema])!);
+        var output = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image }).GetOutputSchema(shape);
+        Assert.Contains(output, c => c.Name == "Score");
+        Assert.Contains(output, c => c.Name == "Probability");
+        Assert.Contains(output, c => c.Name == "PredictedLabel");
+        Assert.Contains(output, c => c.Name == "Features");
+    }
+
+    [Fact]
+    public void Missing_features_column_is_named()
+    {
+        var ml = new MLContext(0);
+        var view = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = "x.jpg", Label = true } });
+        var e = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.CastingCnn().Fit(view));
+        Assert.Contains("Features", e.Message);
+    }
+}
