@@ -1,0 +1,128 @@
+using System.Diagnostics;
+
+namespace CastingDefects.ML.Training.Tests;
+
+/// <summary>
+/// Issue 2's acceptance as a test: pack the three packages from a copy of the sources, build a console app outside
+/// the repository that references the packed training package from a local folder feed and trains a small CNN (on
+/// Debian 12 this only works through the package's buildTransitive GLIBCXX step), and install and run the packed
+/// .NET tool. Takes a few minutes: the tool package carries libtorch.
+/// </summary>
+public class PackagingTests
+{
+    [Fact]
+    public void Packed_packages_restore_build_train_and_the_tool_installs_and_runs()
+    {
+        string repo = RepoRoot();
+        using var dir = new TempDir();
+        string version = "0.1.0-ci." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        string source = dir.Combine("source"), feed = dir.Combine("feed");
+        CopyTree(Path.Combine(repo, "src"), Path.Combine(source, "src"));
+        CopyTree(Path.Combine(repo, "nuget"), Path.Combine(source, "nuget"));
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "LICENSE", "README.md" })
+            File.Copy(Path.Combine(repo, file), Path.Combine(source, file));
+        try
+        {
+            foreach (var project in new[] { "CastingDefects.ML", "CastingDefects.ML.Training", "CastingDefects.Cli" })
+                Dotnet(source, "pack", Path.Combine("src", project), "-c", "Release", "-o", feed, $"-p:Version={version}");
+            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.{version}.nupkg")));
+            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Training.{version}.nupkg")));
+
+            string app = dir.Combine("consumer");
+            Directory.CreateDirectory(app);
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <add key="local" value="{feed}" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <Nullable>enable</Nullable>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="CastingDefects.ML.Training" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using CastingDefects.ML.Training.Data;
+                using CastingDefects.ML.Training.Layers;
+                using CastingDefects.ML.Training.Models;
+
+                var random = new Random(1);
+                int n = 32, size = 64;
+                var pixels = new float[n * size * size];
+                for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)random.NextDouble();
+                var labels = Enumerable.Range(0, n).Select(i => i % 2 == 0).ToArray();
+                var data = ImageTensorData.FromArrays(new TensorShape(1, size, size), pixels, labels);
+                using var model = CastingArchitectures.Paper(grayscale: true, imageSize: size);
+                var history = model.Fit(data, epochs: 2, batchSize: 8);
+                Console.WriteLine($"trained {history.Epochs.Count} epochs, loss {history.Epochs[^1].Loss:F4}, params {model.CountParameters().Total}");
+                """);
+            string output = Dotnet(app, "run", "-c", "Release");
+            Assert.Contains("trained 2 epochs", output);
+            Assert.Contains("params 5577", output);
+
+            string tools = dir.Combine("tools");
+            Dotnet(dir.Path, "tool", "install", "--tool-path", tools, "--add-source", feed, "CastingDefects.Cli", "--version", version);
+            string help = Run(Path.Combine(tools, "casting-defects"), dir.Path, "--help");
+            foreach (var command in new[] { "train", "evaluate", "predict", "summary", "audit" }) Assert.Contains(command, help);
+            string summary = Run(Path.Combine(tools, "casting-defects"), dir.Path, "summary", "--arch", "paper", "--json");
+            Assert.Contains("\"total_params\": 5865", summary);
+        }
+        finally
+        {
+            // Leave no test versions in the NuGet cache.
+            string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            foreach (var id in new[] { "castingdefects.ml", "castingdefects.ml.training", "castingdefects.cli" })
+            {
+                string folder = Path.Combine(cache, id, version);
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    internal static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "CastingDefects.ML.sln"))) return d.FullName;
+        throw new InvalidOperationException("repository root (CastingDefects.ML.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(from, file);
+            var parts = relative.Split(Path.DirectorySeparatorChar);
+            if (parts.Contains("bin") || parts.Contains("obj")) continue;
+            string target = Path.Combine(to, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static string Dotnet(string workingDirectory, params string[] args) => Run("dotnet", workingDirectory, args);
+
+    private static string Run(string fileName, string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        // A clean environment for the child build: no MSBuild state inherited from the test host's own build.
+        foreach (var key in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "VSTEST_HOST_DEBUG" }) info.Environment.Remove(key);
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10))) { p.Kill(entireProcessTree: true); throw new TimeoutException($"{fileName} {string.Join(' ', args)} timed out"); }
+        string output = stdout.Result + stderr.Result;
+        Assert.True(p.ExitCode == 0, $"{fileName} {string.Join(' ', args)} exited {p.ExitCode}:\n{output}");
+        return output;
+    }
+}
