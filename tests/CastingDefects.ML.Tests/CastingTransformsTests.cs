@@ -28,12 +28,26 @@ public class CastingTransformsTests
         File.WriteAllBytes(path, TestImages.Png(8, 8, new SKColor(255, 0, 102)));
         var ml = new MLContext(0);
         var view = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = path } });
-        var f = ml.Transforms.LoadCastingImages(new CastingImageOptions { Width = 8, Height = 10, Grayscale = false })
+        var f = ml.Transforms.LoadCastingImages(new CastingImageOptions { Width = 8, Height = 8, Grayscale = false })
             .Fit(view).Transform(view).GetColumn<float[]>("Features").Single();
-        Assert.Equal(3 * 10 * 8, f.Length);
-        Assert.All(f[..80], v => Assert.Equal(1f, v, 0.01f));       // R plane
-        Assert.All(f[80..160], v => Assert.Equal(0f, v, 0.01f));     // G plane
-        Assert.All(f[160..], v => Assert.Equal(0.4f, v, 0.01f));     // B plane
+        Assert.Equal(3 * 8 * 8, f.Length);
+        Assert.All(f[..64], v => Assert.Equal(1f, v, 0.01f));       // R plane
+        Assert.All(f[64..128], v => Assert.Equal(0f, v, 0.01f));     // G plane
+        Assert.All(f[128..], v => Assert.Equal(0.4f, v, 0.01f));     // B plane
+    }
+
+    [Fact]
+    public void Non_square_images_keep_their_aspect_ratio_and_are_padded()
+    {
+        using var dir = new TempDir();
+        string path = dir.Combine("wide.png");
+        File.WriteAllBytes(path, TestImages.Png(20, 10, new SKColor(255, 255, 255)));
+        var ml = new MLContext(0);
+        var view = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = path } });
+        var f = ml.Transforms.LoadCastingImages(imageSize: 10).Fit(view).Transform(view).GetColumn<float[]>("Features").Single();
+        // 20x10 into 10x10: scaled to 10x5, centred vertically; rows 0-1 and 7-9 are padding.
+        for (int y = 0; y < 10; y++)
+            Assert.All(f.AsSpan(y * 10, 10).ToArray(), v => Assert.Equal(y is >= 2 and <= 6 ? 1f : 0f, v, 0.01f));
     }
 
     [Fact]

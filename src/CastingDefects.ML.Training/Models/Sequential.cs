@@ -148,14 +148,20 @@ public sealed class Sequential : IDisposable
     {
         var sb = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
-        string rule = new('_', 72), doubleRule = new('=', 72);
+        var rows = SummaryRows();
+        var labels = rows.Select(r => $"{r.Name} ({r.Type})").Prepend("input (InputLayer)").ToList();
+        int nameWidth = Math.Max(28, labels.Max(l => l.Length) + 2);
+        int shapeWidth = Math.Max(22, rows.Select(r => r.OutputShape.ToString().Length).Append(InputShape.ToString().Length).Max() + 2);
+        int width = 1 + nameWidth + shapeWidth + 12;
+        string rule = new('_', width), doubleRule = new('=', width);
+        string Line(string name, TensorShape shape, long parameters) =>
+            " " + name.PadRight(nameWidth) + shape.ToString().PadRight(shapeWidth) + parameters.ToString("N0", ci).PadLeft(12);
         sb.AppendLine(ci, $"Model: \"{Name}\"");
         sb.AppendLine(rule);
-        sb.AppendLine(ci, $" {"Layer (type)",-34}{"Output Shape",-26}{"Param #",10}");
+        sb.AppendLine(" " + "Layer (type)".PadRight(nameWidth) + "Output Shape".PadRight(shapeWidth) + "Param #".PadLeft(12));
         sb.AppendLine(doubleRule);
-        sb.AppendLine(ci, $" {"input (InputLayer)",-34}{InputShape,-26}{0,10:N0}");
-        foreach (var row in SummaryRows())
-            sb.AppendLine(ci, $" {$"{row.Name} ({row.Type})",-34}{row.OutputShape,-26}{row.Parameters,10:N0}");
+        sb.AppendLine(Line(labels[0], InputShape, 0));
+        for (int i = 0; i < rows.Count; i++) sb.AppendLine(Line(labels[i + 1], rows[i].OutputShape, rows[i].Parameters));
         sb.AppendLine(doubleRule);
         var counts = CountParameters();
         sb.AppendLine(ci, $"Total params: {counts.Total:N0} ({FormatBytes(counts.Total * 4)})");

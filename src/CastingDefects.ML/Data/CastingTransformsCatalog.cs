@@ -8,8 +8,9 @@ namespace CastingDefects.ML.Data;
 public static class CastingTransformsCatalog
 {
     /// <summary>
-    /// Load → resize → (grayscale, one plane) → pixels scaled by 1/255 in planar (C, H, W) order, built from ML.NET's
-    /// own image transforms, so the chain saves with <c>mlContext.Model.Save</c> and loads with the core package.
+    /// Load → resize (high-quality filtering, aspect ratio kept, padded) → (grayscale, one plane) → pixels scaled by
+    /// 1/255 in planar (C, H, W) order, built from ML.NET's own image transforms, so the chain saves with
+    /// <c>mlContext.Model.Save</c> and loads with the core package.
     /// </summary>
     public static IEstimator<ITransformer> LoadCastingImages(this TransformsCatalog catalog, CastingImageOptions options)
     {
@@ -18,7 +19,10 @@ public static class CastingTransformsCatalog
         options.Validate();
         const string image = "__CastingImage";
         var chain = catalog.LoadImages(image, options.ImageFolder, options.InputColumnName)
-            .Append(catalog.ResizeImages(image, options.Width, options.Height, image, ImageResizingEstimator.ResizingKind.Fill));
+            // IsoPad, not Fill: ML.NET's Fill resizes nearest-neighbour (SKFilterQuality.None), which at 300 -> 150
+            // keeps one pixel in four and can erase a one-pixel crack; IsoPad draws with high-quality filtering and, for
+            // square images into a square size, covers the whole output exactly like Fill.
+            .Append(catalog.ResizeImages(image, options.Width, options.Height, image, ImageResizingEstimator.ResizingKind.IsoPad));
         // ConvertToGrayscale keeps four channels (gray in R, G and B); extracting Red alone gives one gray plane.
         var pixels = options.Grayscale
             ? catalog.ConvertToGrayscale(image, image)

@@ -1,0 +1,85 @@
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace CastingDefects.ML.Tests;
+
+/// <summary>
+/// Prediction with the core package only. The model in assets/ was trained by this library on synthetic castings
+/// (paper-gray at 64x64, `casting-defects train --image-size 64`); this test project does not reference TorchSharp.
+/// </summary>
+public class CorePredictionTests
+{
+    private static string Asset(string name) => Path.Combine(AppContext.BaseDirectory, "assets", name);
+
+    [Fact]
+    public void Zip_through_mlnet_and_onnx_through_onnxruntime_agree_and_libtorch_is_never_loaded()
+    {
+        using var dir = new TempDir();
+        string data = TestImages.Dataset(dir, defective: 6, good: 6, size: 96, seed: 21);
+        var files = Directory.GetFiles(data, "*.jpeg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+
+        var ml = new MLContext(0);
+        var model = ml.Model.LoadCastingModel(Asset("paper-gray-64.zip"));
+        using var engine = ml.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(model);
+        using var onnx = CastingOnnxModel.Load(Asset("paper-gray-64.onnx"), intraOpThreads: 1);
+        Assert.Equal((64, 64, 1), (onnx.Image.Width, onnx.Image.Height, onnx.Image.Channels));
+        Assert.Equal("paper-gray", onnx.Architecture);
+        var distinct = new HashSet<float>();
+        foreach (var file in files)
+        {
+            var a = engine.Predict(new CastingImage { ImagePath = file });
+            var b = onnx.Predict(file);
+            Assert.InRange(a.Probability, 0f, 1f);
+            Assert.Equal(a.Probability, b.Probability, 5);
+            Assert.Equal(a.PredictedLabel, b.PredictedLabel);
+            Assert.Equal(a.Probability >= 0.5f, a.PredictedLabel);
+            distinct.Add(MathF.Round(a.Probability, 5));
+        }
+        Assert.True(distinct.Count > 1, "the model gives every image the same probability");
+
+        Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), asm => asm.GetName().Name!.StartsWith("TorchSharp", StringComparison.Ordinal));
+        if (File.Exists("/proc/self/maps")) Assert.DoesNotContain("libtorch", File.ReadAllText("/proc/self/maps"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Preprocessor_gives_exactly_the_mlnet_pipelines_pixels(bool grayscale)
+    {
+        using var dir = new TempDir();
+        string data = TestImages.Dataset(dir, defective: 2, good: 2, size: 300, seed: 5);
+        string png = dir.Combine("wide.png");
+        File.WriteAllBytes(png, TestImages.Png(90, 40, new SkiaSharp.SKColor(200, 100, 50)));
+        var files = Directory.GetFiles(data, "*.jpeg", SearchOption.AllDirectories).Append(png).ToArray();
+        var options = new CastingImageOptions { Width = 150, Height = 120, Grayscale = grayscale };
+        var ml = new MLContext(0);
+        var view = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFolderRow { ImagePath = f }));
+        var expected = ml.Transforms.LoadCastingImages(options).Fit(view).Transform(view).GetColumn<float[]>("Features").ToArray();
+        for (int i = 0; i < files.Length; i++)
+            Assert.Equal(expected[i], CastingImagePreprocessor.Load(files[i], options));
+    }
+
+    [Fact]
+    public void Mismatched_input_and_bad_onnx_files_are_refused_clearly()
+    {
+        using var onnx = CastingOnnxModel.Load(Asset("paper-gray-64.onnx"));
+        var e = Assert.Throws<ArgumentException>(() => onnx.PredictProbabilities(new float[3 * 64 * 64], 1));
+        Assert.Contains("1x64x64", e.Message);
+        Assert.Contains("12288", e.Message);
+
+        using var dir = new TempDir();
+        string truncated = dir.Combine("cut.onnx");
+        var bytes = File.ReadAllBytes(Asset("paper-gray-64.onnx"));
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 3)]);
+        Assert.Contains(truncated, Assert.Throws<InvalidDataException>(() => CastingOnnxModel.Load(truncated)).Message);
+        string missing = dir.Combine("none.onnx");
+        Assert.Throws<FileNotFoundException>(() => CastingOnnxModel.Load(missing));
+
+        string truncatedZip = dir.Combine("cut.zip");
+        var zip = File.ReadAllBytes(Asset("paper-gray-64.zip"));
+        File.WriteAllBytes(truncatedZip, zip[..(zip.Length / 2)]);
+        Assert.Contains(truncatedZip, Assert.Throws<InvalidDataException>(() => new MLContext().Model.LoadCastingModel(truncatedZip)).Message);
+    }
+}
