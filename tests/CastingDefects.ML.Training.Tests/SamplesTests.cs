@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace CastingDefects.ML.Training.Tests;
+
+/// <summary>Every sample builds (with the solution) and runs on a tiny synthetic dataset.</summary>
+public class SamplesTests
+{
+    private static string SampleDll(string name)
+    {
+        // The samples are built by the same solution build, in the same configuration as this test assembly.
+        string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        string dll = Path.Combine(PackagingTests.RepoRoot(), "samples", name, "bin", configuration, "net10.0", name + ".dll");
+        Assert.True(File.Exists(dll), $"{dll} is not built; build the solution first");
+        return dll;
+    }
+
+    private static string Run(string dll, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"{dll} timed out");
+        Assert.True(p.ExitCode == 0, $"{dll} exited {p.ExitCode}: {stdout.Result}{stderr.Result}");
+        return stdout.Result;
+    }
+
+    [Fact]
+    public void Quickstart_then_deployment_run_on_tiny_synthetic_data()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data");
+        CastingDefects.ML.Synthetic.SyntheticCastingGenerator.Generate(data,
+            new CastingDefects.ML.Synthetic.SyntheticCastingOptions { DefectiveCount = 24, GoodCount = 20, ImageSize = 96 });
+        string output = dir.Combine("out");
+        string quick = Run(SampleDll("Quickstart"), "--data", data, "--out", output, "--epochs", "1", "--image-size", "64");
+        Assert.Contains("4. Held-out: accuracy", quick);
+        Assert.Matches(@"6\. .+: (OK|NG) \(p\(defect\) = [01]\.\d{4}\)", quick);
+        Assert.True(File.Exists(Path.Combine(output, "casting.zip")));
+        Assert.True(File.Exists(Path.Combine(output, "metrics.md")));
+
+        string deploy = Run(SampleDll("Deployment"), "--model", Path.Combine(output, "casting.zip"), "--input", data);
+        Assert.Contains("1. 44 images", deploy);
+        Assert.Contains("agrees with the pool on 44/44", deploy);
+        Assert.Contains("TorchSharp loaded: False", deploy);
+    }
+}
