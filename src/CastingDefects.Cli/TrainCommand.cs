@@ -4,6 +4,7 @@ using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
 using CastingDefects.ML.Inference;
 using CastingDefects.ML.Synthetic;
+using CastingDefects.ML.Augmentation;
 using CastingDefects.ML.Training.Augmentation;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Fitting;

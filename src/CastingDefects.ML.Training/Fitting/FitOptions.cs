@@ -1,3 +1,4 @@
+using CastingDefects.ML.Augmentation;
 using CastingDefects.ML.Training.Augmentation;
 
 namespace CastingDefects.ML.Training.Fitting;

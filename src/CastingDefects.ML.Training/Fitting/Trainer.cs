@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using CastingDefects.ML.IO;
+using CastingDefects.ML.Augmentation;
 using CastingDefects.ML.Training.Augmentation;
 using CastingDefects.ML.Training.Callbacks;
 using CastingDefects.ML.Training.Data;
@@ -77,9 +79,9 @@ internal sealed class Trainer
             double lr = context.LearningRate;
             // Shuffling and augmentation depend only on (seed, epoch): a resumed run draws what the original would have.
             var order = Enumerable.Range(0, train.Count).ToArray();
-            if (_options.Shuffle) new Random(HashCode.Combine(_options.Seed, epoch)).Shuffle(order);
-            var augmenter = _options.Augmentation is { IsIdentity: false } a ? new BatchAugmenter(a, HashCode.Combine(_options.Seed, epoch, 7)) : null;
-            manual_seed(HashCode.Combine(_options.Seed, epoch, 11)); // dropout masks
+            if (_options.Shuffle) new Random(StableSeed.Mix(_options.Seed, epoch)).Shuffle(order);
+            var augmenter = _options.Augmentation is { IsIdentity: false } a ? new BatchAugmenter(a, StableSeed.Mix(_options.Seed, epoch, 7)) : null;
+            manual_seed(StableSeed.Mix(_options.Seed, epoch, 11)); // dropout masks
 
             module.train();
             double lossSum = 0;

@@ -1,4 +1,5 @@
 using CastingDefects.ML.Data;
+using CastingDefects.ML.Augmentation;
 using CastingDefects.ML.Training.Augmentation;
 using CastingDefects.ML.Training.Fitting;
 using CastingDefects.ML.Training.Models;

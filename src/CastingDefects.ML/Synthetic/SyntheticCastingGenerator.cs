@@ -1,3 +1,4 @@
+using CastingDefects.ML.IO;
 using SkiaSharp;
 
 namespace CastingDefects.ML.Synthetic;
@@ -42,7 +43,7 @@ public static class SyntheticCastingGenerator
     /// <summary>Renders one image; the same (seed, index, defective, size) always gives the same pixels.</summary>
     public static SKBitmap Render(int seed, int index, bool defective, int size, float defectStrength, out DefectKind defects)
     {
-        var random = new Random(HashCode.Combine(seed, index, defective));
+        var random = new Random(StableSeed.Mix(seed, index, defective ? 1 : 0));
         var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bitmap);
         float s = size / 300f;

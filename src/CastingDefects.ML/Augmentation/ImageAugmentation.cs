@@ -1,4 +1,4 @@
-namespace CastingDefects.ML.Training.Augmentation;
+namespace CastingDefects.ML.Augmentation;
 
 /// <summary>
 /// Random augmentation with Keras's ImageDataGenerator semantics: flips with probability 0.5, rotation uniform in
