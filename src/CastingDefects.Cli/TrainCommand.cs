@@ -17,8 +17,8 @@ namespace CastingDefects.Cli;
 
 internal static class TrainCommand
 {
-    /// <summary>Default input size: the paper's 300 costs ~5x the compute of 150 for no accuracy gain on this data.</summary>
-    public const int DefaultImageSize = 150;
+    /// <summary>Default input size. Measured here (2 cores, batch 32): ~300 training images/s at 128, 140 at 150, 30 at 300.</summary>
+    public const int DefaultImageSize = 128;
 
     public static Command Create()
     {
@@ -35,9 +35,10 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "TorchSharp threads (default: all cores)" };
         var checkpoints = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: <out>.checkpoints)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in the checkpoint folder" };
+        var zca = new Option<int?>("--zca") { Description = "Fit a ZCA whitening on k x k patches of the training images and put it in front of the network (k odd, e.g. 5)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, json };
+            { data, output, arch, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, json };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -66,7 +67,7 @@ internal static class TrainCommand
             {
                 Architecture = img => CastingArchitectures.Create(archName, img.Grayscale, img.Width),
                 Image = image, Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
-                Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads),
+                Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
                 ValidationSet = validation.ToDataView(mlContext), ValidationFraction = 0,
                 CheckpointDirectory = parse.GetValue(checkpoints) ?? outPath + ".checkpoints", Resume = parse.GetValue(resume),
                 Progress = progress, CancellationToken = token,

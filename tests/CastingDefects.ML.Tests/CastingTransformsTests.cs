@@ -51,6 +51,23 @@ public class CastingTransformsTests
     }
 
     [Fact]
+    public void Bmp_files_load_like_other_formats()
+    {
+        using var dir = new TempDir();
+        string path = dir.Combine("stripes.bmp");
+        File.WriteAllBytes(path, TestImages.Bmp24(16, 16, (x, _) => x < 8 ? ((byte)0, (byte)0, (byte)0) : ((byte)255, (byte)255, (byte)255)));
+        var probe = Data.ImageProbe.Probe(path);
+        Assert.True(probe.IsReadable, probe.Error);
+        Assert.Equal("Bmp", probe.Format);
+        var ml = new MLContext(0);
+        var view = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = path } });
+        var f = ml.Transforms.LoadCastingImages(imageSize: 16).Fit(view).Transform(view).GetColumn<float[]>("Features").Single();
+        Assert.Equal(0f, f[0], 0.01f);   // left half black
+        Assert.Equal(1f, f[15], 0.01f);  // right half white
+        Assert.Equal(f, CastingImagePreprocessor.Load(path, CastingImageOptions.Square(16)));
+    }
+
+    [Fact]
     public void Bad_image_size_names_the_option()
     {
         var ml = new MLContext(0);

@@ -36,6 +36,43 @@ public class CliTests
         Assert.DoesNotContain("   at ", stderr2); // no stack trace
     }
 
+    [Fact]
+    public void Audit_json_reports_classes_unreadable_files_and_duplicates()
+    {
+        using var dir = new TempDir();
+        string train = dir.Combine("train"), test = dir.Combine("test");
+        SyntheticCastingGenerator.Generate(train, new SyntheticCastingOptions { DefectiveCount = 5, GoodCount = 4, ImageSize = 40, Seed = 1 });
+        SyntheticCastingGenerator.Generate(test, new SyntheticCastingOptions { DefectiveCount = 2, GoodCount = 2, ImageSize = 40, Seed = 2 });
+        File.Copy(Path.Combine(train, "def_front", "cast_def_0_1.jpeg"), Path.Combine(test, "def_front", "leak.jpeg"));
+        File.WriteAllText(Path.Combine(train, "ok_front", "notes.jpg"), "text");
+        var (code, stdout, stderr) = CliProcess.Run("audit", "--data", train, "--against", test, "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal(5, root.GetProperty("classes").GetProperty("def_front").GetInt32());
+        Assert.Equal(4, root.GetProperty("classes").GetProperty("ok_front").GetInt32());
+        Assert.EndsWith("notes.jpg", root.GetProperty("unreadable")[0].GetProperty("path").GetString());
+        Assert.Equal(0, root.GetProperty("duplicates_within").GetProperty("count").GetInt32());
+        Assert.Equal(1, root.GetProperty("cross_duplicates").GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public void Same_seed_in_two_processes_writes_the_same_network()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data");
+        var (genCode, _, genErr) = CliProcess.Run("generate", "--out", data, "--defective", "30", "--good", "24", "--size", "64", "--seed", "5");
+        Assert.True(genCode == 0, genErr);
+        byte[] Train(string name)
+        {
+            string model = dir.Combine(name, "m.zip");
+            var (code, _, err) = CliProcess.Run("train", "--data", data, "--out", model, "--image-size", "64", "--epochs", "2", "--threads", "1", "--seed", "7", "--json");
+            Assert.True(code == 0, err);
+            return File.ReadAllBytes(Path.ChangeExtension(model, ".onnx"));
+        }
+        Assert.Equal(Train("a"), Train("b"));
+    }
+
     /// <summary>
     /// Kill -9 in the middle of training: the checkpoints on disk stay loadable, and train --resume finishes the run
     /// with the epochs before the kill kept in the history. Then evaluate and predict use the saved model.

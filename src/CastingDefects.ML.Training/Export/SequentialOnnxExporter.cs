@@ -41,6 +41,9 @@ internal static class SequentialOnnxExporter
                     case BatchNormalization bn:
                         pending = Compose(pending, bn.Affine(block));
                         break;
+                    case Normalization norm:
+                        pending = Compose(pending, norm.Affine());
+                        break;
                     case Conv2D conv:
                     {
                         if (pending is not null && !conv.CanAbsorbInputAffine(shape))

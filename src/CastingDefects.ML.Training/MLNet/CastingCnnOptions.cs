@@ -49,6 +49,12 @@ public sealed class CastingCnnOptions
     /// <summary>Random augmentation during training; null for none.</summary>
     public ImageAugmentation? Augmentation { get; set; }
 
+    /// <summary>
+    /// Patch size of a ZCA whitening fitted on the training images and put in front of the network (see
+    /// <see cref="Layers.ZcaWhitening"/>); null (default) for none.
+    /// </summary>
+    public int? ZcaPatchSize { get; set; }
+
     /// <summary>Seed (default 42).</summary>
     public int Seed { get; set; } = 42;
 

@@ -64,6 +64,7 @@ public sealed class CastingCnnTrainer : IEstimator<ITransformer>
             throw new InvalidOperationException($"The training data has {train.PositiveCount} defect and {train.Count - train.PositiveCount} good images; both classes are needed.");
 
         var network = Options.Architecture(image);
+        if (Options.ZcaPatchSize is { } patch) network = network.Prepend(ZcaWhitening.Fit(train, patch, seed: Options.Seed));
         if (network.InputShape != shape)
             throw new InvalidOperationException($"The architecture takes {network.InputShape} but the images are {shape}.");
         var callbacks = new List<Callback>();

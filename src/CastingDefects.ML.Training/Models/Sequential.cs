@@ -115,6 +115,19 @@ public sealed class Sequential : IDisposable
     /// <summary>Appends a standalone activation layer.</summary>
     public Sequential Activation(ActivationKind activation) => Add(new ActivationLayer(activation));
 
+    /// <summary>
+    /// A new model with <paramref name="first"/> in front of this model's layers (for example a fitted
+    /// <see cref="ZcaWhitening"/>), same name and input. Only for models not built yet.
+    /// </summary>
+    public Sequential Prepend(Layer first)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        if (_module is not null) throw new InvalidOperationException($"Model '{Name}' is already built.");
+        var model = new Sequential((InputShape.Channels, InputShape.Height, InputShape.Width), Name).Add(first);
+        foreach (var layer in _layers) model.Add(layer);
+        return model;
+    }
+
     /// <summary>Rows of the summary: name, type, output shape, parameters.</summary>
     public IReadOnlyList<SummaryRow> SummaryRows()
     {
