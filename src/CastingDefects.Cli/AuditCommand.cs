@@ -25,6 +25,8 @@ internal static class AuditCommand
                     channels = report.Channels,
                     duplicates_within = new { count = report.DuplicatesWithin.Count, groups = report.DuplicatesWithin },
                     cross_duplicates = new { count = report.CrossDuplicates.Count, pairs = report.CrossDuplicates.Select(p => new[] { p.Path, p.Other }) },
+                    near_duplicates = new { count = report.NearDuplicates.Count, max_mean_difference = DatasetAudit.NearDuplicateDistance,
+                        pairs = report.NearDuplicates.Select(p => new { a = p.Path, b = p.Other, mean_difference = p.Distance }) },
                 });
             else Console.Write(report.ToText());
             return 0;

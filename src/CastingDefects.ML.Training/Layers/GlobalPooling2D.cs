@@ -4,40 +4,42 @@ using static TorchSharp.torch;
 
 namespace CastingDefects.ML.Training.Layers;
 
-/// <summary>Mean over height and width: (C, H, W) to (C) (Keras's <c>GlobalAveragePooling2D</c>).</summary>
-public sealed class GlobalAveragePooling2D : Layer
+/// <summary>Base of the global poolings: (C, H, W) to (C) by a reduction over height and width.</summary>
+public abstract class GlobalPooling2D : Layer
+{
+    private readonly string _onnxOp;
+    private readonly Func<Tensor, Tensor> _reduce;
+
+    private protected GlobalPooling2D(string onnxOp, Func<Tensor, Tensor> reduce)
+    {
+        _onnxOp = onnxOp;
+        _reduce = reduce;
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(TensorShape input) => input.IsImage
+        ? TensorShape.Vector(input.Channels)
+        : throw new ArgumentException($"{Name}: global pooling needs a (C, H, W) input, got {input}.");
+
+    /// <inheritdoc />
+    public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new Lambda(Name, _reduce);
+
+    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+        graph.Node("Flatten", [graph.Node(_onnxOp, [input])], graph.Unique(Name), OnnxGraphBuilder.Int("axis", 1));
+}
+
+/// <summary>Mean over height and width (Keras's <c>GlobalAveragePooling2D</c>).</summary>
+public sealed class GlobalAveragePooling2D() : GlobalPooling2D("GlobalAveragePool", x => x.mean([2, 3]))
 {
     /// <inheritdoc />
     public override string KerasType => "GlobalAveragePooling2D";
-
-    /// <inheritdoc />
-    public override TensorShape OutputShape(TensorShape input) => input.IsImage
-        ? TensorShape.Vector(input.Channels)
-        : throw new ArgumentException($"{Name}: global pooling needs a (C, H, W) input, got {input}.");
-
-    /// <inheritdoc />
-    public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new Lambda(Name, x => x.mean([2, 3]));
-
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
-        graph.Node("Flatten", [graph.Node("GlobalAveragePool", [input])], graph.Unique(Name), OnnxGraphBuilder.Int("axis", 1));
 }
 
-/// <summary>Max over height and width: (C, H, W) to (C) (Keras's <c>GlobalMaxPooling2D</c>).</summary>
-public sealed class GlobalMaxPooling2D : Layer
+/// <summary>Max over height and width (Keras's <c>GlobalMaxPooling2D</c>).</summary>
+public sealed class GlobalMaxPooling2D() : GlobalPooling2D("GlobalMaxPool", x => x.amax([2, 3]))
 {
     /// <inheritdoc />
     public override string KerasType => "GlobalMaxPooling2D";
-
-    /// <inheritdoc />
-    public override TensorShape OutputShape(TensorShape input) => input.IsImage
-        ? TensorShape.Vector(input.Channels)
-        : throw new ArgumentException($"{Name}: global pooling needs a (C, H, W) input, got {input}.");
-
-    /// <inheritdoc />
-    public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new Lambda(Name, x => x.amax([2, 3]));
-
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
-        graph.Node("Flatten", [graph.Node("GlobalMaxPool", [input])], graph.Unique(Name), OnnxGraphBuilder.Int("axis", 1));
 }
 
 /// <summary>A parameter-free module defined by a function.</summary>

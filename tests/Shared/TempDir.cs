@@ -1,4 +1,4 @@
-namespace CastingDefects.ML.Tests;
+namespace CastingDefects.ML.Testing;
 
 /// <summary>A temporary folder deleted on dispose.</summary>
 public sealed class TempDir : IDisposable
