@@ -63,12 +63,22 @@ internal static class TrainCommand
 
             var mlContext = new MLContext(parse.GetValue(seed));
             var progress = !quiet && !Console.IsOutputRedirected ? new ProgressBar() : null;
+            bool multiclass = dataset.Classes.Count > 2;
+            // Multiclass label: a key over the class folder names, in the dataset's (sorted) order.
+            var labels = multiclass ? mlContext.Transforms.MapClassNamesToKey(mlContext, dataset.Classes) : null;
+            IDataView Prepare(ImageFolderDataset part)
+            {
+                var view = part.ToDataView(mlContext);
+                return labels is null ? view : labels.Fit(view).Transform(view);
+            }
+            var trainView = Prepare(train);
+            var validationView = Prepare(validation);
             var options = new CastingCnnOptions
             {
-                Architecture = img => CastingArchitectures.Create(archName, img.Grayscale, img.Width),
+                Architecture = (img, classes) => CastingArchitectures.Create(archName, img.Grayscale, img.Width, classes),
                 Image = image, Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
                 Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
-                ValidationSet = validation.ToDataView(mlContext), ValidationFraction = 0,
+                ValidationSet = validationView, ValidationFraction = 0,
                 CheckpointDirectory = parse.GetValue(checkpoints) ?? outPath + ".checkpoints", Resume = parse.GetValue(resume),
                 Progress = progress, CancellationToken = token,
                 MetricsCallback = quiet ? null : log =>
@@ -77,33 +87,43 @@ internal static class TrainCommand
                     Console.WriteLine($"epoch {log.Epoch,3}: loss {log.Loss:F4} acc {log.Accuracy:P2} val_loss {log.ValLoss:F4} val_acc {log.ValAccuracy:P2} lr {log.LearningRate:G3} ({log.Seconds:F1} s)");
                 },
             };
-            var trainer = mlContext.BinaryClassification.Trainers.CastingCnn(options);
-            var pipeline = mlContext.Transforms.LoadCastingImages(image).Append(trainer);
-            var trainView = train.ToDataView(mlContext);
+            var binaryTrainer = multiclass ? null : mlContext.BinaryClassification.Trainers.CastingCnn(options);
+            var multiclassTrainer = multiclass ? mlContext.MulticlassClassification.Trainers.CastingCnn(options) : null;
+            var pipeline = mlContext.Transforms.LoadCastingImages(image).Append(binaryTrainer ?? (IEstimator<ITransformer>)multiclassTrainer!);
             var model = pipeline.Fit(trainView);
             mlContext.Model.SaveCastingModel(model, trainView.Schema, outPath);
-            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trainer.OnnxModel!));
+            byte[] onnx = binaryTrainer?.OnnxModel ?? multiclassTrainer!.OnnxModel!;
+            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(onnx));
 
-            // Held-out accuracy of the saved model, through the same path users predict with.
+            // Held-out metrics of the saved model, through the same path users predict with.
             var loaded = mlContext.Model.LoadCastingModel(outPath);
-            var scored = loaded.Transform(validation.ToDataView(mlContext));
-            var probabilities = scored.GetColumn<float>("Probability").ToArray();
-            var metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities);
-            var history = trainer.History!;
+            var scored = loaded.Transform(validationView);
+            BinaryMetrics? metrics = null;
+            double accuracy;
+            if (multiclass)
+                accuracy = mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy;
+            else
+            {
+                var probabilities = scored.GetColumn<float>("Probability").ToArray();
+                metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities);
+                accuracy = metrics.Accuracy;
+            }
+            var history = (binaryTrainer?.History ?? multiclassTrainer!.History)!;
+            var network = (binaryTrainer?.Network ?? multiclassTrainer!.Network)!;
             var result = new
             {
-                model = outPath, onnx = Path.ChangeExtension(outPath, ".onnx"), architecture = trainer.Network!.Name,
+                model = outPath, onnx = Path.ChangeExtension(outPath, ".onnx"), architecture = network.Name, classes = dataset.Classes,
                 image_size = image.Width, channels = image.Channels, model_bytes = new FileInfo(outPath).Length,
                 epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch,
-                val_accuracy = metrics.Accuracy, val_precision = metrics.Precision, val_recall = metrics.Recall, val_f1 = metrics.F1, val_roc_auc = metrics.RocAuc,
+                val_accuracy = accuracy, val_precision = metrics?.Precision, val_recall = metrics?.Recall, val_f1 = metrics?.F1, val_roc_auc = metrics?.RocAuc,
                 train_images = train.Images.Count, validation_images = validation.Images.Count,
                 seconds = clock.Elapsed.TotalSeconds, seconds_per_epoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(e => e.Seconds),
                 history = history.Epochs,
             };
             if (quiet) CliJson.Print(result);
             else
-                Console.WriteLine($"saved {outPath} ({result.model_bytes:N0} bytes); best epoch {result.best_epoch} of {result.epochs_run}; " +
-                    $"held-out accuracy {metrics.Accuracy:P2}, recall {metrics.Recall:P2}, AUC {metrics.RocAuc:F4}; {result.seconds:F0} s");
+                Console.WriteLine($"saved {outPath} ({result.model_bytes:N0} bytes); best epoch {result.best_epoch} of {result.epochs_run}; held-out accuracy {accuracy:P2}" +
+                    (metrics is null ? "" : $", recall {metrics.Recall:P2}, AUC {metrics.RocAuc:F4}") + $"; {result.seconds:F0} s");
             return 0;
         })));
         return command;

@@ -29,7 +29,7 @@ public sealed class ImageTensorData
     /// <summary>Number of samples.</summary>
     public int Count => _labels.Length;
 
-    /// <summary>Labels: 1 for the defect class, 0 otherwise.</summary>
+    /// <summary>Labels: 1 for the defect class and 0 otherwise (binary), or the class index (multiclass).</summary>
     public IReadOnlyList<float> Labels => _labels;
 
     /// <summary>Source path of each sample when known.</summary>
@@ -62,8 +62,9 @@ public sealed class ImageTensorData
             throw new ArgumentException($"Column '{featureColumnName}' must be a vector of Single, not {features.Type}.", nameof(data));
         if (vector.Size != 0 && vector.Size != shape.Size)
             throw new ArgumentException($"Column '{featureColumnName}' has {vector.Size} values per row, but the model takes {shape} = {shape.Size}. Check the image size and grayscale options.", nameof(data));
-        if (label.Type != BooleanDataViewType.Instance)
-            throw new ArgumentException($"Column '{labelColumnName}' must be Boolean (true = defect), not {label.Type}.", nameof(data));
+        bool isKey = label.Type is KeyDataViewType { RawType: var raw } && raw == typeof(uint);
+        if (label.Type != BooleanDataViewType.Instance && !isKey)
+            throw new ArgumentException($"Column '{labelColumnName}' must be Boolean (true = defect) or a UInt32 key (class index), not {label.Type}.", nameof(data));
         var path = data.Schema.GetColumnOrNull("ImagePath");
 
         var pixels = new List<byte[]>();
@@ -72,7 +73,9 @@ public sealed class ImageTensorData
         var columns = path is null ? new[] { features, label } : new[] { features, label, path.Value };
         using var cursor = data.GetRowCursor(columns);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-        var getLabel = cursor.GetGetter<bool>(label);
+        var getBool = isKey ? null : cursor.GetGetter<bool>(label);
+        var getKey = isKey ? cursor.GetGetter<uint>(label) : null;
+        uint key = 0;
         var getPath = path is null ? null : cursor.GetGetter<ReadOnlyMemory<char>>(path.Value);
         VBuffer<float> buffer = default;
         bool l = false;
@@ -80,15 +83,18 @@ public sealed class ImageTensorData
         while (cursor.MoveNext())
         {
             getFeatures(ref buffer);
-            getLabel(ref l);
+            getBool?.Invoke(ref l);
+            getKey?.Invoke(ref key);
             getPath?.Invoke(ref p);
+            if (isKey && key == 0)
+                throw new InvalidDataException($"Row {cursor.Position}{(getPath is null ? "" : $" ('{p}')")}: the label is missing (key 0): its class is not among the label's key values.");
             if (buffer.Length != shape.Size)
                 throw new InvalidDataException($"Row {cursor.Position}{(getPath is null ? "" : $" ('{p}')")}: {buffer.Length} values, the model takes {shape.Size}.");
             var row = new byte[shape.Size];
             var dense = buffer.DenseValues().GetEnumerator();
             for (int i = 0; i < row.Length && dense.MoveNext(); i++) row[i] = ToByte(dense.Current);
             pixels.Add(row);
-            labels.Add(l ? 1f : 0f);
+            labels.Add(isKey ? key - 1 : l ? 1f : 0f);
             paths.Add(p.ToString());
         }
         var all = new byte[shape.Size * pixels.Count];

@@ -46,6 +46,17 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds a string initializer (UTF-8) and returns its name.</summary>
+    public string InitializerStrings(string stem, IReadOnlyList<string> values)
+    {
+        string name = Unique(stem);
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.String };
+        tensor.Dims.Add(values.Count);
+        foreach (var v in values) tensor.StringData.Add(ByteString.CopyFromUtf8(v));
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
     /// <summary>Adds a node and returns the name of its (first) output.</summary>
     public string Node(string opType, string[] inputs, string? output = null, params AttributeProto[] attributes)
     {
@@ -77,6 +88,9 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>Declares a graph output: float [N, dims…].</summary>
     public void Output(string name, params long[] dims) => _graph.Output.Add(ValueInfo(name, TensorProto.Types.DataType.Float, dims));
+
+    /// <summary>Declares a graph output: string [N].</summary>
+    public void OutputStrings(string name) => _graph.Output.Add(ValueInfo(name, TensorProto.Types.DataType.String, []));
 
     /// <summary>Finishes the model with the given metadata.</summary>
     public ModelProto Build(IReadOnlyDictionary<string, string> metadata, string docString)

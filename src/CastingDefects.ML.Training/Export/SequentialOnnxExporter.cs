@@ -13,7 +13,7 @@ namespace CastingDefects.ML.Training.Export;
 /// </summary>
 internal static class SequentialOnnxExporter
 {
-    public static byte[] Export(Sequential model, float threshold, IReadOnlyDictionary<string, string>? extraMetadata)
+    public static byte[] Export(Sequential model, float threshold, IReadOnlyDictionary<string, string>? extraMetadata, IReadOnlyList<string>? classNames)
     {
         if (threshold is < 0 or > 1 || float.IsNaN(threshold))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a probability in [0, 1].");
@@ -86,7 +86,8 @@ internal static class SequentialOnnxExporter
             }
             if (pending is not null) x = BatchNormalization.ExportAffine(graph, x, shape, pending, "head_in");
 
-            ExportHead(graph, head, x, threshold);
+            if (head == HeadKind.SoftmaxN) ExportMulticlassHead(graph, x, model.Classes, classNames ?? Enumerable.Range(0, model.Classes).Select(i => $"class{i}").ToList());
+            else ExportHead(graph, head, x, threshold);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 [OnnxContract.ArchitectureKey] = model.Name,
@@ -95,6 +96,8 @@ internal static class SequentialOnnxExporter
                 [OnnxContract.WidthKey] = input.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [OnnxContract.ThresholdKey] = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
             };
+            if (head == HeadKind.SoftmaxN)
+                metadata[OnnxContract.ClassesKey] = string.Join("|", classNames ?? Enumerable.Range(0, model.Classes).Select(i => $"class{i}"));
             if (extraMetadata is not null)
                 foreach (var (k, v) in extraMetadata) metadata[k] = v;
             return graph.Build(metadata, $"{model.Name}: casting defect classifier exported by CastingDefects.ML").ToByteArray();
@@ -128,6 +131,15 @@ internal static class SequentialOnnxExporter
         graph.Output(OnnxContract.LogitName);
         graph.Output(OnnxContract.ProbabilityName);
         graph.Output(OnnxContract.DecisionName);
+    }
+
+    private static void ExportMulticlassHead(OnnxGraphBuilder graph, string logits, int classes, IReadOnlyList<string> classNames)
+    {
+        string scores = graph.Node("Softmax", [logits], OnnxContract.ScoresName, OnnxGraphBuilder.Int("axis", 1));
+        string index = graph.Node("ArgMax", [scores], null, OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 0));
+        graph.Node("Gather", [graph.InitializerStrings("class_names", classNames), index], OnnxContract.ClassName, OnnxGraphBuilder.Int("axis", 0));
+        graph.Output(OnnxContract.ScoresName, classes);
+        graph.OutputStrings(OnnxContract.ClassName);
     }
 
     private static ChannelAffine Compose(ChannelAffine? first, ChannelAffine second)

@@ -214,7 +214,7 @@ internal sealed class Trainer
             return nn.functional.binary_cross_entropy_with_logits(flat, labels, weight: w);
         }
         var target = labels.to_type(ScalarType.Int64);
-        return weighted
+        return weighted && _model.Head == HeadKind.Softmax2
             ? nn.functional.cross_entropy(logits, target, weight: tensor(new[] { weights.Good, weights.Defect }))
             : nn.functional.cross_entropy(logits, target);
     }
@@ -222,7 +222,8 @@ internal sealed class Trainer
     private long CountCorrect(Tensor logits, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var predicted = _model.Head == HeadKind.Sigmoid1 ? logits.reshape(-1).gt(0) : logits.argmax(1).eq(1);
-        return predicted.eq(labels.gt(0.5)).sum().item<long>();
+        return _model.Head == HeadKind.Sigmoid1
+            ? logits.reshape(-1).gt(0).eq(labels.gt(0.5)).sum().item<long>()
+            : logits.argmax(1).eq(labels.to_type(ScalarType.Int64)).sum().item<long>();
     }
 }

@@ -10,8 +10,12 @@ namespace CastingDefects.ML.Training.MLNet;
 /// <summary>Options of <see cref="CastingCnnTrainer"/> (ML.NET style: one Options class per trainer).</summary>
 public sealed class CastingCnnOptions
 {
-    /// <summary>Builds the network for the image options; default: the paper's CNN.</summary>
-    public Func<CastingImageOptions, Sequential> Architecture { get; set; } = image => CastingArchitectures.Paper(image.Grayscale, image.Width, image.Height);
+    /// <summary>
+    /// Builds the network for the image options and the number of classes (2 for the binary trainer); default: the
+    /// paper's CNN (Dense(1, sigmoid) head for two classes, Dense(K, softmax) for K).
+    /// </summary>
+    public Func<CastingImageOptions, int, Sequential> Architecture { get; set; } =
+        (image, classes) => CastingArchitectures.Paper(image.Grayscale, image.Width, image.Height, classes);
 
     /// <summary>How images are preprocessed; must match the <c>LoadCastingImages</c> before the trainer (default 300x300 gray).</summary>
     public CastingImageOptions Image { get; set; } = new();
@@ -19,7 +23,7 @@ public sealed class CastingCnnOptions
     /// <summary>Feature column (pixels), default <c>Features</c>.</summary>
     public string FeatureColumnName { get; set; } = "Features";
 
-    /// <summary>Label column (Boolean, true = defect), default <c>Label</c>.</summary>
+    /// <summary>Label column, default <c>Label</c>: Boolean (true = defect) for the binary trainer, a key over the class names for the multiclass one.</summary>
     public string LabelColumnName { get; set; } = "Label";
 
     /// <summary>Epochs (default 20).</summary>

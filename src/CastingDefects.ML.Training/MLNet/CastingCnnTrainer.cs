@@ -42,52 +42,11 @@ public sealed class CastingCnnTrainer : IEstimator<ITransformer>
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var image = Options.Image;
-        image.Validate();
-        var shape = new TensorShape(image.Channels, image.Height, image.Width);
-
-        IDataView trainView = input, validationView;
-        if (Options.ValidationSet is not null)
-            validationView = Options.ValidationSet.Schema.GetColumnOrNull(Options.FeatureColumnName) is null
-                ? _mlContext.Transforms.LoadCastingImages(image).Fit(Options.ValidationSet).Transform(Options.ValidationSet)
-                : Options.ValidationSet;
-        else if (Options.ValidationFraction > 0)
-        {
-            var split = _mlContext.Data.StratifiedSplit(input, Options.ValidationFraction, Options.Seed);
-            (trainView, validationView) = (split.TrainSet, split.TestSet);
-        }
-        else validationView = null!;
-
-        var train = ImageTensorData.FromDataView(trainView, shape, Options.FeatureColumnName, Options.LabelColumnName);
-        var validation = validationView is null ? null : ImageTensorData.FromDataView(validationView, shape, Options.FeatureColumnName, Options.LabelColumnName);
-        if (train.PositiveCount == 0 || train.PositiveCount == train.Count)
-            throw new InvalidOperationException($"The training data has {train.PositiveCount} defect and {train.Count - train.PositiveCount} good images; both classes are needed.");
-
-        var network = Options.Architecture(image);
-        if (Options.ZcaPatchSize is { } patch) network = network.Prepend(ZcaWhitening.Fit(train, patch, seed: Options.Seed));
-        if (network.InputShape != shape)
-            throw new InvalidOperationException($"The architecture takes {network.InputShape} but the images are {shape}.");
-        var callbacks = new List<Callback>();
-        if (Options.EarlyStoppingPatience is { } patience && validation is not null)
-            callbacks.Add(new EarlyStopping("val_loss", patience, restoreBestWeights: true));
-        if (Options.ReduceLearningRatePatience is { } lrPatience)
-            callbacks.Add(new ReduceLROnPlateau(validation is null ? "loss" : "val_loss", 0.1, lrPatience));
-        if (Options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(report));
-
-        History = network.Fit(train, validation, Options.Epochs, Options.BatchSize, callbacks, new FitOptions
-        {
-            LearningRate = Options.LearningRate, Seed = Options.Seed, Augmentation = Options.Augmentation, Threads = Options.Threads,
-            CheckpointDirectory = Options.CheckpointDirectory, Resume = Options.Resume, Progress = Options.Progress,
-            CancellationToken = Options.CancellationToken,
-        });
-        if (validation is not null && callbacks.OfType<EarlyStopping>().FirstOrDefault() is null && Options.CheckpointDirectory is { } dir
-            && File.Exists(Path.Combine(dir, Trainer.BestCheckpoint)))
-            Checkpoint.LoadWeights(Path.Combine(dir, Trainer.BestCheckpoint), network);
-
+        var (network, history) = CnnTraining.Fit(_mlContext, Options, input, classes: 2);
         Network = network;
+        History = history;
         OnnxModel = network.ToOnnx(Options.Threshold);
-        var scorer = _mlContext.Transforms.ScoreWithOnnx(OnnxModel, image);
-        return scorer.Fit(input);
+        return _mlContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }
 
     /// <inheritdoc />
@@ -109,10 +68,5 @@ public sealed class CastingCnnTrainer : IEstimator<ITransformer>
         var columns = inputSchema.Where(c => added.All(a => a.Name != c.Name)).Concat(added).ToArray();
         return (SchemaShape)Activator.CreateInstance(typeof(SchemaShape), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic,
             null, [columns.AsEnumerable()], null)!;
-    }
-
-    private sealed class LambdaCallback(Action<EpochLog> report) : Callback
-    {
-        public override void OnEpochEnd(TrainingContext context, EpochLog log) => report(log);
     }
 }

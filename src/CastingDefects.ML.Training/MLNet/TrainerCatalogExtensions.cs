@@ -16,4 +16,16 @@ public static class TrainerCatalogExtensions
         var mlContext = env as MLContext ?? new MLContext(options?.Seed ?? 42);
         return new CastingCnnTrainer(mlContext, options ?? new CastingCnnOptions());
     }
+
+    /// <summary>
+    /// Trains a CNN on three or more classes of casting images: <c>mlContext.MulticlassClassification.Trainers.CastingCnn(options)</c>.
+    /// </summary>
+    public static CastingCnnMulticlassTrainer CastingCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CastingCnnOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var env = typeof(MulticlassClassificationCatalog.MulticlassClassificationTrainers).BaseType!
+            .GetProperty("Environment", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog);
+        var mlContext = env as MLContext ?? new MLContext(options?.Seed ?? 42);
+        return new CastingCnnMulticlassTrainer(mlContext, options ?? new CastingCnnOptions());
+    }
 }

@@ -7,4 +7,6 @@ public enum HeadKind
     Sigmoid1,
     /// <summary>Two units with a softmax (the paper's transfer models): cross-entropy; class 1 is the defect class.</summary>
     Softmax2,
+    /// <summary>K >= 3 units with a softmax: multiclass cross-entropy over K class folders.</summary>
+    SoftmaxN,
 }

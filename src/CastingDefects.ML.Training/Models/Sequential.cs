@@ -60,8 +60,9 @@ public sealed class Sequential : IDisposable
             var activation = (_layers[^1] as IHasActivation)?.Activation ?? ActivationKind.Linear;
             if (output is { IsImage: false, Channels: 1 } && activation == ActivationKind.Sigmoid) return HeadKind.Sigmoid1;
             if (output is { IsImage: false, Channels: 2 } && activation == ActivationKind.Softmax) return HeadKind.Softmax2;
+            if (output is { IsImage: false, Channels: > 2 } && activation == ActivationKind.Softmax) return HeadKind.SoftmaxN;
             throw new InvalidOperationException(
-                $"Model '{Name}' must end in Dense(1, Activation.Sigmoid) or Dense(2, Activation.Softmax) for binary classification; it ends in {_layers[^1].KerasType} with output {output}.");
+                $"Model '{Name}' must end in Dense(1, Activation.Sigmoid) or Dense(2, Activation.Softmax) for binary classification, or Dense(K, Activation.Softmax) for K classes; it ends in {_layers[^1].KerasType} with output {output}.");
         }
     }
 
@@ -214,12 +215,18 @@ public sealed class Sequential : IDisposable
         return new Trainer(this, options).Fit(train, validation, callbacks ?? []);
     }
 
-    /// <summary>Probability of the defect class for each sample, in inference mode.</summary>
+    /// <summary>Number of classes the head separates (2 for the binary heads).</summary>
+    public int Classes => Head == HeadKind.SoftmaxN ? OutputShape.Channels : 2;
+
+    /// <summary>
+    /// Probability of the defect class for each sample (binary heads), or of each class, row by row, N x K
+    /// (multiclass head), in inference mode.
+    /// </summary>
     public float[] PredictProbabilities(ImageTensorData data, int batchSize = 64)
     {
         var module = Module;
         module.eval();
-        var result = new float[data.Count];
+        var result = new float[data.Count * (Head == HeadKind.SoftmaxN ? Classes : 1)];
         using var _ = no_grad();
         for (int start = 0; start < data.Count; start += batchSize)
         {
@@ -227,15 +234,18 @@ public sealed class Sequential : IDisposable
             int n = Math.Min(batchSize, data.Count - start);
             var x = data.Batch(Enumerable.Range(start, n).ToArray()).Features;
             var p = Probabilities(module.forward(x));
-            TensorData.ToArray(p).CopyTo(result, start);
+            TensorData.ToArray(p).CopyTo(result, start * (Head == HeadKind.SoftmaxN ? Classes : 1));
         }
         return result;
     }
 
     /// <summary>Turns logits into the defect probability, per <see cref="Head"/>.</summary>
-    internal Tensor Probabilities(Tensor logits) => Head == HeadKind.Sigmoid1
-        ? nn.functional.sigmoid(logits.reshape(-1))
-        : nn.functional.softmax(logits, 1).select(1, 1);
+    internal Tensor Probabilities(Tensor logits) => Head switch
+    {
+        HeadKind.Sigmoid1 => nn.functional.sigmoid(logits.reshape(-1)),
+        HeadKind.Softmax2 => nn.functional.softmax(logits, 1).select(1, 1),
+        _ => nn.functional.softmax(logits, 1),
+    };
 
     /// <summary>Exports the trained model to ONNX (opset 17) with BatchNormalization folded where the math allows.</summary>
     public void ExportOnnx(string path, float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null)
@@ -246,7 +256,16 @@ public sealed class Sequential : IDisposable
 
     /// <summary>The ONNX model as bytes; see <see cref="ExportOnnx"/>.</summary>
     public byte[] ToOnnx(float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null) =>
-        SequentialOnnxExporter.Export(this, threshold, metadata);
+        SequentialOnnxExporter.Export(this, threshold, metadata, null);
+
+    /// <summary>The ONNX model of a multiclass network: probabilities [N, K] and the predicted class name [N].</summary>
+    public byte[] ToOnnx(IReadOnlyList<string> classNames, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (Head != HeadKind.SoftmaxN || classNames.Count != Classes)
+            throw new ArgumentException($"Model '{Name}' has a {Head} head for {Classes} classes; got {classNames.Count} class names.", nameof(classNames));
+        return SequentialOnnxExporter.Export(this, 0.5f, metadata, classNames);
+    }
 
     /// <summary>Saves the weights (TorchSharp format), atomically: an interrupted save leaves the old file intact.</summary>
     public void SaveWeights(string path) => AtomicFile.Write(path, stream =>

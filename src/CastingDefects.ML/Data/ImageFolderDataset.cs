@@ -9,7 +9,7 @@ namespace CastingDefects.ML.Data;
 /// </summary>
 public sealed class ImageFolderDataset
 {
-    private ImageFolderDataset(string root, IReadOnlyList<string> classes, string positiveClass,
+    private ImageFolderDataset(string root, IReadOnlyList<string> classes, string? positiveClass,
         IReadOnlyList<LabeledImage> images, IReadOnlyList<SkippedFile> skipped)
     {
         Root = root;
@@ -25,8 +25,11 @@ public sealed class ImageFolderDataset
     /// <summary>Class folder names, sorted ordinally; an image's <see cref="LabeledImage.ClassIndex"/> indexes this list.</summary>
     public IReadOnlyList<string> Classes { get; }
 
-    /// <summary>The class that counts as defective (label true).</summary>
-    public string PositiveClass { get; }
+    /// <summary>
+    /// The class that counts as defective (label true). Null for a multiclass folder (three or more classes) where no
+    /// single folder name starts with "def" and none was named.
+    /// </summary>
+    public string? PositiveClass { get; }
 
     /// <summary>The usable images, sorted by class then path.</summary>
     public IReadOnlyList<LabeledImage> Images { get; }
@@ -104,7 +107,7 @@ public sealed class ImageFolderDataset
                 ? $"Data folder '{root}' has no class subfolder with readable images. Expected e.g. def_front/ and ok_front/."
                 : $"Data folder '{root}' has only one class with readable images ('{classes[0]}'); a classifier needs at least two class folders.");
 
-        string positive = ResolvePositiveClass(root, classes, options.PositiveClass);
+        string? positive = ResolvePositiveClass(root, classes, options.PositiveClass);
         var images = usable
             .Select(u => new LabeledImage(u.Path, u.Class, classes.IndexOf(u.Class), u.Class == positive))
             .ToList();
@@ -145,7 +148,7 @@ public sealed class ImageFolderDataset
     public IDataView ToDataView(MLContext mlContext) =>
         mlContext.Data.LoadFromEnumerable(Images.Select(i => new ImageFolderRow { ImagePath = i.Path, Label = i.IsDefect, ClassName = i.ClassName }).ToList());
 
-    private static string ResolvePositiveClass(string root, List<string> classes, string? requested)
+    private static string? ResolvePositiveClass(string root, List<string> classes, string? requested)
     {
         if (requested is not null)
         {
@@ -154,8 +157,8 @@ public sealed class ImageFolderDataset
             return requested;
         }
         var defects = classes.Where(c => c.StartsWith("def", StringComparison.OrdinalIgnoreCase)).ToList();
-        return defects.Count == 1
-            ? defects[0]
+        return defects.Count == 1 ? defects[0]
+            : classes.Count > 2 ? null // multiclass: no positive class needed
             : throw new InvalidDataException(
                 $"Cannot tell which class of '{root}' is the defect class ({string.Join(", ", classes)}): exactly one folder name must start with \"def\", or name it with the positive-class option.");
     }

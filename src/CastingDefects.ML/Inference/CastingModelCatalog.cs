@@ -97,6 +97,6 @@ public static class CastingModelCatalog
         var components = env?.GetType().GetProperty("ComponentCatalog")?.GetValue(env) as Microsoft.ML.Runtime.ComponentCatalog
             ?? throw new InvalidOperationException(
                 "Cannot reach the MLContext of this ModelOperationsCatalog. Call mlContext.ComponentCatalog.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly) and then mlContext.Model.Load.");
-        components.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly);
+        components.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly); // also PredictedClassMappingFactory
     }
 }

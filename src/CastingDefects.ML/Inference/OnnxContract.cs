@@ -19,6 +19,12 @@ public static class OnnxContract
     /// <summary>Output: 1 when the probability reaches the stored threshold, else 0; float [N].</summary>
     public const string DecisionName = "onnx_predicted";
 
+    /// <summary>Multiclass output: class probabilities, float [N, K], in the order of <see cref="ClassesKey"/>.</summary>
+    public const string ScoresName = "onnx_scores";
+
+    /// <summary>Multiclass output: name of the most probable class, string [N].</summary>
+    public const string ClassName = "onnx_class";
+
     /// <summary>Metadata key: architecture name (e.g. paper).</summary>
     public const string ArchitectureKey = "castingdefects.architecture";
 
@@ -34,6 +40,6 @@ public static class OnnxContract
     /// <summary>Metadata key: decision threshold on the probability.</summary>
     public const string ThresholdKey = "castingdefects.threshold";
 
-    /// <summary>Metadata key: class names, comma-separated, positive class last.</summary>
+    /// <summary>Metadata key: class names of a multiclass model, separated by '|', in output order.</summary>
     public const string ClassesKey = "castingdefects.classes";
 }

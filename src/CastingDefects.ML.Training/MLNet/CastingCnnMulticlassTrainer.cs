@@ -1,0 +1,74 @@
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.Training.Fitting;
+using CastingDefects.ML.Training.Models;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace CastingDefects.ML.Training.MLNet;
+
+/// <summary>
+/// ML.NET multiclass estimator for three or more class folders: trains a CNN (default: the paper's body with a
+/// Dense(K, softmax) head) on <c>Features</c> and a key-typed <c>Label</c> (see <c>MapClassNamesToKey</c>), and returns
+/// a transformer built on ML.NET's ONNX transformer producing <c>Score</c> (class probabilities) and
+/// <c>PredictedLabel</c> (a key over the same class names), so <c>mlContext.MulticlassClassification.Evaluate</c>,
+/// <c>Model.Save/Load</c> and prediction engines work with the core package.
+/// </summary>
+public sealed class CastingCnnMulticlassTrainer : IEstimator<ITransformer>
+{
+    private readonly MLContext _mlContext;
+
+    /// <summary>Creates the trainer; prefer <c>mlContext.MulticlassClassification.Trainers.CastingCnn(options)</c>.</summary>
+    public CastingCnnMulticlassTrainer(MLContext mlContext, CastingCnnOptions options)
+    {
+        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    /// <summary>The options.</summary>
+    public CastingCnnOptions Options { get; }
+
+    /// <summary>The network of the last <see cref="Fit"/>.</summary>
+    public Sequential? Network { get; private set; }
+
+    /// <summary>Per-epoch history of the last <see cref="Fit"/>.</summary>
+    public History? History { get; private set; }
+
+    /// <summary>The ONNX model of the last <see cref="Fit"/>.</summary>
+    public byte[]? OnnxModel { get; private set; }
+
+    /// <summary>Class names in key order, from the label column's key values.</summary>
+    public IReadOnlyList<string>? ClassNames { get; private set; }
+
+    /// <inheritdoc />
+    public ITransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var label = input.Schema.GetColumnOrNull(Options.LabelColumnName)
+            ?? throw new ArgumentException($"The input has no '{Options.LabelColumnName}' column; map the class names to keys first (MapClassNamesToKey).", nameof(input));
+        if (label.Type is not KeyDataViewType)
+            throw new ArgumentException($"Column '{Options.LabelColumnName}' must be a key over the class names (MapClassNamesToKey), not {label.Type}.", nameof(input));
+        VBuffer<ReadOnlyMemory<char>> keyValues = default;
+        if (label.Annotations.Schema.GetColumnOrNull("KeyValues") is null)
+            throw new ArgumentException($"Key column '{Options.LabelColumnName}' has no key values (class names).", nameof(input));
+        label.GetKeyValues(ref keyValues);
+        var classes = keyValues.DenseValues().Select(v => v.ToString()).ToList();
+        if (classes.Count < 3)
+            throw new ArgumentException($"The label has {classes.Count} classes; use BinaryClassification.Trainers.CastingCnn for two.", nameof(input));
+
+        var (network, history) = CnnTraining.Fit(_mlContext, Options, input, classes.Count);
+        Network = network;
+        History = history;
+        ClassNames = classes;
+        OnnxModel = network.ToOnnx(classes);
+        return _mlContext.Transforms.ScoreWithOnnxMulticlass(_mlContext, OnnxModel, Options.Image, classes).Fit(input);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (inputSchema.All(c => c.Name != Options.FeatureColumnName))
+            throw new ArgumentException($"The input has no '{Options.FeatureColumnName}' column; put LoadCastingImages(...) before the trainer.", nameof(inputSchema));
+        return inputSchema;
+    }
+}

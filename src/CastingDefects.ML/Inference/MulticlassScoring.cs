@@ -1,0 +1,73 @@
+using CastingDefects.ML.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+
+namespace CastingDefects.ML.Inference;
+
+/// <summary>The predicted class name as ML.NET sees the ONNX string output: a vector of length 1.</summary>
+public sealed class OnnxClassColumn
+{
+    /// <summary>Class name, one element.</summary>
+    [ColumnName(OnnxContract.ClassName), VectorType(1)]
+    public string[] Class { get; set; } = [];
+}
+
+/// <summary>The predicted class name as a scalar text column.</summary>
+public sealed class PredictedClassColumn
+{
+    /// <summary>Name of the most probable class.</summary>
+    public string PredictedClass { get; set; } = "";
+}
+
+/// <summary>Saveable mapping from the ONNX class-name output to a scalar column (registered by <c>LoadCastingModel</c>).</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class PredictedClassMappingFactory : CustomMappingFactory<OnnxClassColumn, PredictedClassColumn>
+{
+    /// <summary>Contract name stored in saved models.</summary>
+    public const string ContractName = "CastingDefects.ML.OnnxClassToText";
+
+    /// <summary>The mapping itself.</summary>
+    public static void Map(OnnxClassColumn input, PredictedClassColumn output) => output.PredictedClass = input.Class.Length > 0 ? input.Class[0] : "";
+
+    /// <inheritdoc />
+    public override Action<OnnxClassColumn, PredictedClassColumn> GetMapping() => Map;
+}
+
+/// <summary>ML.NET pipelines for multiclass networks (more than two class folders).</summary>
+public static class MulticlassScoring
+{
+    /// <summary>
+    /// Maps the text column <paramref name="inputColumnName"/> (class folder names) to a key column whose key order is
+    /// <paramref name="classNames"/>: the <c>Label</c> ML.NET's multiclass trainers and evaluators expect.
+    /// </summary>
+    public static IEstimator<ITransformer> MapClassNamesToKey(this TransformsCatalog catalog, MLContext mlContext, IReadOnlyList<string> classNames,
+        string outputColumnName = "Label", string inputColumnName = "ClassName")
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var keys = mlContext.Data.LoadFromEnumerable(classNames.Select(c => new KeyRow { Value = c }).ToList());
+        return mlContext.Transforms.Conversion.MapValueToKey(outputColumnName, inputColumnName, keyData: keys);
+    }
+
+    /// <summary>
+    /// The scoring part of a multiclass model: ONNX network on <c>Features</c>, then <c>Score</c> (class
+    /// probabilities, in <paramref name="classNames"/> order) and <c>PredictedLabel</c> (a key over the class names).
+    /// </summary>
+    public static IEstimator<ITransformer> ScoreWithOnnxMulticlass(this TransformsCatalog catalog, MLContext mlContext, byte[] onnxModel,
+        CastingImageOptions image, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(onnxModel);
+        var shapes = new Dictionary<string, int[]> { [OnnxContract.InputName] = [1, image.Channels, image.Height, image.Width] };
+        return catalog.ApplyOnnxModel([OnnxContract.ScoresName, OnnxContract.ClassName], [OnnxContract.InputName], new MemoryStream(onnxModel), shapes,
+                gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
+            .Append(catalog.CustomMapping(new PredictedClassMappingFactory().GetMapping(), PredictedClassMappingFactory.ContractName))
+            .Append(catalog.MapClassNamesToKey(mlContext, classNames, "PredictedLabel", "PredictedClass"))
+            .Append(catalog.CopyColumns("Score", OnnxContract.ScoresName))
+            .Append(catalog.DropColumns(OnnxContract.ScoresName, OnnxContract.ClassName, "PredictedClass"));
+    }
+
+    private sealed class KeyRow
+    {
+        public string Value { get; set; } = "";
+    }
+}

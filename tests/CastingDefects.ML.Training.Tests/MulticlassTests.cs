@@ -1,0 +1,86 @@
+using System.Text.Json;
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.Synthetic;
+using CastingDefects.ML.Training.MLNet;
+using CastingDefects.ML.Training.Models;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using SkiaSharp;
+
+namespace CastingDefects.ML.Training.Tests;
+
+public class MulticlassTests
+{
+    /// <summary>Three folders: defective and good castings, and empty conveyor frames (a third, easy class).</summary>
+    private static string ThreeClasses(TempDir dir)
+    {
+        string root = dir.Combine("data");
+        SyntheticCastingGenerator.Generate(root, new SyntheticCastingOptions { DefectiveCount = 24, GoodCount = 24, ImageSize = 64, Seed = 8 });
+        Directory.CreateDirectory(Path.Combine(root, "empty_belt"));
+        var random = new Random(1);
+        for (int i = 0; i < 24; i++)
+        {
+            using var bitmap = new SKBitmap(64, 64);
+            bitmap.Erase(new SKColor((byte)random.Next(20, 60), (byte)random.Next(20, 60), (byte)random.Next(20, 60)));
+            using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(root, "empty_belt", $"belt_{i}.png"), data.ToArray());
+        }
+        return root;
+    }
+
+    [Fact]
+    public void Multiclass_trainer_evaluates_saves_loads_and_predicts_class_names()
+    {
+        using var dir = new TempDir();
+        var dataset = ImageFolderDataset.Scan(ThreeClasses(dir), new ImageFolderOptions { Warning = null });
+        Assert.Equal(["def_front", "empty_belt", "ok_front"], dataset.Classes);
+        var (trainSet, validationSet) = dataset.StratifiedSplit(0.25, seed: 1);
+        var ml = new MLContext(seed: 1);
+        var labels = ml.Transforms.MapClassNamesToKey(ml, dataset.Classes);
+        IDataView Prepare(ImageFolderDataset part) { var v = part.ToDataView(ml); return labels.Fit(v).Transform(v); }
+        var train = Prepare(trainSet);
+        var validation = Prepare(validationSet);
+        var image = CastingImageOptions.Square(64);
+        var trainer = ml.MulticlassClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image, Epochs = 4, BatchSize = 8, ValidationSet = validation, LearningRate = 3e-3 });
+        var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
+        Assert.Equal(HeadKind.SoftmaxN, trainer.Network!.Head);
+        Assert.Equal(3, trainer.Network.Classes);
+        Assert.Equal(dataset.Classes, trainer.ClassNames);
+
+        var scored = model.Transform(validation);
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+        Assert.Equal(3, metrics.PerClassLogLoss.Count);
+        Assert.InRange(metrics.MicroAccuracy, 0, 1);
+        var scores = scored.GetColumn<float[]>("Score").ToArray();
+        Assert.All(scores, s => { Assert.Equal(3, s.Length); Assert.Equal(1f, s.Sum(), 4); });
+
+        string path = dir.Combine("multi.zip");
+        ml.Model.SaveCastingModel(model, train.Schema, path);
+        var fresh = new MLContext(2);
+        var loaded = fresh.Model.LoadCastingModel(path);
+        var reloaded = loaded.Transform(validation).GetColumn<float[]>("Score").ToArray();
+        for (int i = 0; i < scores.Length; i++) Assert.Equal(scores[i], reloaded[i]);
+
+        // The predicted key maps back to class names; it is the arg-max of the scores.
+        var predicted = loaded.Transform(validation);
+        var keys = predicted.GetColumn<uint>("PredictedLabel").ToArray();
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        predicted.Schema["PredictedLabel"].GetKeyValues(ref names);
+        Assert.Equal(dataset.Classes, names.DenseValues().Select(n => n.ToString()));
+        for (int i = 0; i < keys.Length; i++) Assert.Equal(Array.IndexOf(scores[i], scores[i].Max()) + 1, (int)keys[i]);
+    }
+
+    [Fact]
+    public void Cli_trains_a_multiclass_model_from_three_folders()
+    {
+        using var dir = new TempDir();
+        string data = ThreeClasses(dir);
+        var (code, stdout, stderr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--image-size", "64", "--epochs", "2", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(3, json.RootElement.GetProperty("classes").GetArrayLength());
+        Assert.InRange(json.RootElement.GetProperty("val_accuracy").GetDouble(), 0, 1);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("val_recall").ValueKind);
+    }
+}
