@@ -22,6 +22,45 @@ public class OnnxParityTests
         AssertParity(model, onnx, batch: 5);
     }
 
+    /// <summary>
+    /// Parity on real images: the Kaggle training images when ../shared/data is there (a few, read in place), else
+    /// synthetic castings, preprocessed exactly as in deployment.
+    /// </summary>
+    [Fact]
+    public void Trained_paper_model_matches_on_real_casting_images()
+    {
+        using var dir = new TempDir();
+        var options = CastingDefects.ML.Data.CastingImageOptions.Square(128);
+        string? real = FindSharedData();
+        string[] files = real is not null
+            ? Directory.GetFiles(Path.Combine(real, "def_front")).Order(StringComparer.Ordinal).Take(4)
+                .Concat(Directory.GetFiles(Path.Combine(real, "ok_front")).Order(StringComparer.Ordinal).Take(4)).ToArray()
+            : SyntheticFiles(dir);
+        var pixels = files.SelectMany(f => CastingDefects.ML.Data.CastingImagePreprocessor.Load(f, options)).ToArray();
+        var data = CastingDefects.ML.Training.Data.ImageTensorData.FromArrays(new TensorShape(1, 128, 128), pixels,
+            files.Select(f => f.Contains("def_front")).ToArray());
+        using var model = CastingArchitectures.Paper(grayscale: true, imageSize: 128);
+        model.Fit(data, epochs: 2, batchSize: 4); // real BatchNorm statistics from real images
+        AssertParity(model, model.ToOnnx(), batch: files.Length, pixels);
+    }
+
+    private static string? FindSharedData()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string candidate = Path.Combine(d.FullName, "shared", "data", "casting", "train");
+            if (Directory.Exists(Path.Combine(candidate, "def_front")) && Directory.Exists(Path.Combine(candidate, "ok_front"))) return candidate;
+        }
+        return null;
+    }
+
+    private static string[] SyntheticFiles(TempDir dir)
+    {
+        CastingDefects.ML.Synthetic.SyntheticCastingGenerator.Generate(dir.Combine("syn"),
+            new CastingDefects.ML.Synthetic.SyntheticCastingOptions { DefectiveCount = 4, GoodCount = 4 });
+        return Directory.GetFiles(dir.Combine("syn"), "*.jpeg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+    }
+
     [Fact]
     public void Negative_batchnorm_scales_before_max_pooling_stay_exact()
     {
@@ -98,12 +137,12 @@ public class OnnxParityTests
         }
     }
 
-    internal static void AssertParity(Sequential model, byte[] onnx, int batch)
+    internal static void AssertParity(Sequential model, byte[] onnx, int batch, float[]? pixels = null)
     {
         var shape = model.InputShape;
-        var input = new float[batch * shape.Size];
+        var input = pixels ?? new float[batch * shape.Size];
         var random = new Random(11);
-        for (int i = 0; i < input.Length; i++) input[i] = (float)random.NextDouble();
+        if (pixels is null) for (int i = 0; i < input.Length; i++) input[i] = (float)random.NextDouble();
 
         model.Module.eval();
         float[] expectedProbability, expectedScore;
