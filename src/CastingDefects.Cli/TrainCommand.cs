@@ -27,7 +27,7 @@ internal static class TrainCommand
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", CastingArchitectures.Names)}", DefaultValueFactory = _ => "paper" };
         var gray = new Option<bool>("--grayscale") { Description = "One gray plane (true, default) or RGB (--grayscale false)", DefaultValueFactory = _ => true };
         var size = new Option<int>("--image-size") { Description = "Input width and height", DefaultValueFactory = _ => DefaultImageSize };
-        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs", DefaultValueFactory = _ => 20 };
+        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (the best epoch by val_loss is kept; early stop after 10 without improvement)", DefaultValueFactory = _ => 20 };
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 32 };
         var augment = new Option<bool>("--augment") { Description = "Random flips, rotation ±4°, zoom 0.2, shear (the paper's augmentation)" };
         var fraction = new Option<double>("--validation-fraction") { Description = "Stratified share held out for validation", DefaultValueFactory = _ => 0.2 };

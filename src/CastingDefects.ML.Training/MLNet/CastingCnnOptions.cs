@@ -44,8 +44,12 @@ public sealed class CastingCnnOptions
     /// <summary>Fraction held out for validation when <see cref="ValidationSet"/> is null (default 0.2; 0 disables validation).</summary>
     public double ValidationFraction { get; set; } = 0.2;
 
-    /// <summary>Stop after this many epochs without val_loss improvement; null disables early stopping (default 5).</summary>
-    public int? EarlyStoppingPatience { get; set; } = 5;
+    /// <summary>
+    /// Stop after this many epochs without val_loss improvement (default 10, longer than the learning-rate patience so
+    /// the rate is cut before training stops); null never stops early. Either way the weights of the epoch with the
+    /// lowest val_loss are kept (the paper's best-epoch checkpoint).
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; } = 10;
 
     /// <summary>ReduceLROnPlateau patience on val_loss with factor 0.1 (the paper: 5); null disables it.</summary>
     public int? ReduceLearningRatePatience { get; set; } = 5;

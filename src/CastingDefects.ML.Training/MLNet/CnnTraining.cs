@@ -48,8 +48,8 @@ internal static class CnnTraining
         if (options.ZcaPatchSize is { } patch) network = network.Prepend(ZcaWhitening.Fit(train, patch, seed: options.Seed));
 
         var callbacks = new List<Callback>();
-        if (options.EarlyStoppingPatience is { } patience && validation is not null)
-            callbacks.Add(new EarlyStopping("val_loss", patience, restoreBestWeights: true));
+        if (validation is not null) // keep the best epoch; stop early only when asked
+            callbacks.Add(new EarlyStopping("val_loss", options.EarlyStoppingPatience ?? int.MaxValue, restoreBestWeights: true));
         if (options.ReduceLearningRatePatience is { } lrPatience)
             callbacks.Add(new ReduceLROnPlateau(validation is null ? "loss" : "val_loss", 0.1, lrPatience));
         if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(report));
