@@ -29,14 +29,60 @@ public static class CastingImagePreprocessor
     /// <summary>Writes the pixel vector of <paramref name="path"/> into <paramref name="destination"/> (length C x H x W).</summary>
     public static void Load(string path, CastingImageOptions options, Span<float> destination)
     {
+        CheckLength(options, destination.Length);
+        using var bitmap = Render(path, options);
+        var bytes = bitmap.GetPixelSpan();
+        bool bgra = bitmap.ColorType == SKColorType.Bgra8888;
+        int plane = options.Width * options.Height, stride = bitmap.RowBytes;
+        const float scale = 1f / 255; // as ML.NET's ExtractPixels: value * scale
+        for (int y = 0; y < options.Height; y++)
+            for (int x = 0; x < options.Width; x++)
+            {
+                int p = y * stride + x * 4, i = y * options.Width + x;
+                destination[i] = bytes[p + (bgra ? 2 : 0)] * scale;
+                if (options.Grayscale) continue;
+                destination[plane + i] = bytes[p + 1] * scale;
+                destination[2 * plane + i] = bytes[p + (bgra ? 0 : 2)] * scale;
+            }
+    }
+
+    /// <summary>
+    /// The same pixels as <see cref="Load(string, CastingImageOptions, Span{float})"/> before scaling: 0-255 as bytes,
+    /// planar. Value / 255 equals the float pipeline's value exactly; a quarter of the memory for training sets.
+    /// </summary>
+    public static void LoadBytes(string path, CastingImageOptions options, Span<byte> destination)
+    {
+        CheckLength(options, destination.Length);
+        using var bitmap = Render(path, options);
+        var bytes = bitmap.GetPixelSpan();
+        bool bgra = bitmap.ColorType == SKColorType.Bgra8888;
+        int plane = options.Width * options.Height, stride = bitmap.RowBytes;
+        for (int y = 0; y < options.Height; y++)
+            for (int x = 0; x < options.Width; x++)
+            {
+                int p = y * stride + x * 4, i = y * options.Width + x;
+                destination[i] = bytes[p + (bgra ? 2 : 0)];
+                if (options.Grayscale) continue;
+                destination[plane + i] = bytes[p + 1];
+                destination[2 * plane + i] = bytes[p + (bgra ? 0 : 2)];
+            }
+    }
+
+    private static void CheckLength(CastingImageOptions options, int length)
+    {
         ArgumentNullException.ThrowIfNull(options);
-        if (destination.Length != options.FeatureLength)
-            throw new ArgumentException($"Destination holds {destination.Length} values; {options.Channels}x{options.Height}x{options.Width} needs {options.FeatureLength}.", nameof(destination));
+        if (length != options.FeatureLength)
+            throw new ArgumentException($"Destination holds {length} values; {options.Channels}x{options.Height}x{options.Width} needs {options.FeatureLength}.", "destination");
+    }
+
+    /// <summary>Decode, resize into the target (aspect kept, padded) and, for grayscale, convert, as ML.NET's transforms do.</summary>
+    private static SKBitmap Render(string path, CastingImageOptions options)
+    {
         using var decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' is not a decodable image.");
         using var source = decoded.ColorType is SKColorType.Bgra8888 or SKColorType.Rgba8888 ? null : decoded.Copy(SKColorType.Bgra8888);
         var image = source ?? decoded;
 
-        using var resized = new SKBitmap(options.Width, options.Height, isOpaque: true);
+        var resized = new SKBitmap(options.Width, options.Height, isOpaque: true);
         resized.Erase(SKColors.Black);
         float widthAspect = (float)options.Width / image.Width, heightAspect = (float)options.Height / image.Height;
         float aspect = Math.Min(widthAspect, heightAspect);
@@ -46,46 +92,15 @@ public static class CastingImagePreprocessor
         using (var paint = new SKPaint { FilterQuality = SKFilterQuality.High })
             canvas.DrawBitmap(image, new SKRect(0, 0, image.Width, image.Height),
                 new SKRect(destX, destY, destX + (int)(image.Width * aspect), destY + (int)(image.Height * aspect)), paint);
+        if (!options.Grayscale) return resized;
 
-        SKBitmap pixels = resized;
-        SKBitmap? gray = null;
-        try
+        using (resized)
         {
-            if (options.Grayscale)
-            {
-                gray = new SKBitmap(options.Width, options.Height, isOpaque: true);
-                using var canvas = new SKCanvas(gray);
-                using var paint = new SKPaint { ColorFilter = Grayscale, FilterQuality = SKFilterQuality.High };
-                canvas.DrawBitmap(resized, 0f, 0f, paint);
-                pixels = gray;
-            }
-            Extract(pixels, options, destination);
-        }
-        finally
-        {
-            gray?.Dispose();
-        }
-    }
-
-    private static void Extract(SKBitmap bitmap, CastingImageOptions options, Span<float> destination)
-    {
-        var span = bitmap.GetPixelSpan();
-        bool bgra = bitmap.ColorType == SKColorType.Bgra8888;
-        int plane = options.Width * options.Height, stride = bitmap.RowBytes;
-        const float scale = 1f / 255;
-        for (int y = 0; y < options.Height; y++)
-        {
-            for (int x = 0; x < options.Width; x++)
-            {
-                int p = y * stride + x * 4, i = y * options.Width + x;
-                byte r = span[p + (bgra ? 2 : 0)], g = span[p + 1], b = span[p + (bgra ? 0 : 2)];
-                destination[i] = r * scale;
-                if (!options.Grayscale)
-                {
-                    destination[plane + i] = g * scale;
-                    destination[2 * plane + i] = b * scale;
-                }
-            }
+            var gray = new SKBitmap(options.Width, options.Height, isOpaque: true);
+            using var canvas = new SKCanvas(gray);
+            using var paint = new SKPaint { ColorFilter = Grayscale, FilterQuality = SKFilterQuality.High };
+            canvas.DrawBitmap(resized, 0f, 0f, paint);
+            return gray;
         }
     }
 }
