@@ -87,13 +87,13 @@ internal static class TrainCommand
                     Console.WriteLine($"epoch {log.Epoch,3}: loss {log.Loss:F4} acc {log.Accuracy:P2} val_loss {log.ValLoss:F4} val_acc {log.ValAccuracy:P2} lr {log.LearningRate:G3} ({log.Seconds:F1} s)");
                 },
             };
-            var binaryTrainer = multiclass ? null : mlContext.BinaryClassification.Trainers.CastingCnn(options);
-            var multiclassTrainer = multiclass ? mlContext.MulticlassClassification.Trainers.CastingCnn(options) : null;
-            var pipeline = mlContext.Transforms.LoadCastingImages(image).Append(binaryTrainer ?? (IEstimator<ITransformer>)multiclassTrainer!);
+            CastingCnnTrainerBase trainer = multiclass
+                ? mlContext.MulticlassClassification.Trainers.CastingCnn(options)
+                : mlContext.BinaryClassification.Trainers.CastingCnn(options);
+            var pipeline = mlContext.Transforms.LoadCastingImages(image).Append(trainer);
             var model = pipeline.Fit(trainView);
             mlContext.Model.SaveCastingModel(model, trainView.Schema, outPath);
-            byte[] onnx = binaryTrainer?.OnnxModel ?? multiclassTrainer!.OnnxModel!;
-            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(onnx));
+            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trainer.OnnxModel!));
 
             // Held-out metrics of the saved model, through the same path users predict with.
             var loaded = mlContext.Model.LoadCastingModel(outPath);
@@ -108,8 +108,8 @@ internal static class TrainCommand
                 metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities);
                 accuracy = metrics.Accuracy;
             }
-            var history = (binaryTrainer?.History ?? multiclassTrainer!.History)!;
-            var network = (binaryTrainer?.Network ?? multiclassTrainer!.Network)!;
+            var history = trainer.History!;
+            var network = trainer.Network!;
             var result = new
             {
                 model = outPath, onnx = Path.ChangeExtension(outPath, ".onnx"), architecture = network.Name, classes = dataset.Classes,

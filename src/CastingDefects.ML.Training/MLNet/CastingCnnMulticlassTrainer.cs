@@ -1,6 +1,4 @@
 using CastingDefects.ML.Inference;
-using CastingDefects.ML.Training.Fitting;
-using CastingDefects.ML.Training.Models;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -13,34 +11,16 @@ namespace CastingDefects.ML.Training.MLNet;
 /// <c>PredictedLabel</c> (a key over the same class names), so <c>mlContext.MulticlassClassification.Evaluate</c>,
 /// <c>Model.Save/Load</c> and prediction engines work with the core package.
 /// </summary>
-public sealed class CastingCnnMulticlassTrainer : IEstimator<ITransformer>
+public sealed class CastingCnnMulticlassTrainer : CastingCnnTrainerBase
 {
-    private readonly MLContext _mlContext;
-
     /// <summary>Creates the trainer; prefer <c>mlContext.MulticlassClassification.Trainers.CastingCnn(options)</c>.</summary>
-    public CastingCnnMulticlassTrainer(MLContext mlContext, CastingCnnOptions options)
-    {
-        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
-        Options = options ?? throw new ArgumentNullException(nameof(options));
-    }
-
-    /// <summary>The options.</summary>
-    public CastingCnnOptions Options { get; }
-
-    /// <summary>The network of the last <see cref="Fit"/>.</summary>
-    public Sequential? Network { get; private set; }
-
-    /// <summary>Per-epoch history of the last <see cref="Fit"/>.</summary>
-    public History? History { get; private set; }
-
-    /// <summary>The ONNX model of the last <see cref="Fit"/>.</summary>
-    public byte[]? OnnxModel { get; private set; }
+    public CastingCnnMulticlassTrainer(MLContext mlContext, CastingCnnOptions options) : base(mlContext, options) { }
 
     /// <summary>Class names in key order, from the label column's key values.</summary>
     public IReadOnlyList<string>? ClassNames { get; private set; }
 
     /// <inheritdoc />
-    public ITransformer Fit(IDataView input)
+    public override ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var label = input.Schema.GetColumnOrNull(Options.LabelColumnName)
@@ -55,16 +35,14 @@ public sealed class CastingCnnMulticlassTrainer : IEstimator<ITransformer>
         if (classes.Count < 3)
             throw new ArgumentException($"The label has {classes.Count} classes; use BinaryClassification.Trainers.CastingCnn for two.", nameof(input));
 
-        var (network, history) = CnnTraining.Fit(_mlContext, Options, input, classes.Count);
-        Network = network;
-        History = history;
+        var network = Train(input, classes.Count);
         ClassNames = classes;
         OnnxModel = network.ToOnnx(classes);
-        return _mlContext.Transforms.ScoreWithOnnxMulticlass(_mlContext, OnnxModel, Options.Image, classes).Fit(input);
+        return MLContext.Transforms.ScoreWithOnnxMulticlass(MLContext, OnnxModel, Options.Image, classes).Fit(input);
     }
 
     /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         if (inputSchema.All(c => c.Name != Options.FeatureColumnName))

@@ -1,10 +1,4 @@
-using CastingDefects.ML.Data;
 using CastingDefects.ML.Inference;
-using CastingDefects.ML.Training.Callbacks;
-using CastingDefects.ML.Training.Data;
-using CastingDefects.ML.Training.Fitting;
-using CastingDefects.ML.Training.Layers;
-using CastingDefects.ML.Training.Models;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -15,42 +9,21 @@ namespace CastingDefects.ML.Training.MLNet;
 /// ML.NET's ONNX transformer, producing <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c>. The fitted model
 /// saves with <c>mlContext.Model.Save</c> and loads (with <c>LoadCastingModel</c>) without libtorch.
 /// </summary>
-public sealed class CastingCnnTrainer : IEstimator<ITransformer>
+public sealed class CastingCnnTrainer : CastingCnnTrainerBase
 {
-    private readonly MLContext _mlContext;
-
     /// <summary>Creates the trainer; prefer <c>mlContext.BinaryClassification.Trainers.CastingCnn(options)</c>.</summary>
-    public CastingCnnTrainer(MLContext mlContext, CastingCnnOptions options)
-    {
-        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
-        Options = options ?? throw new ArgumentNullException(nameof(options));
-    }
-
-    /// <summary>The options.</summary>
-    public CastingCnnOptions Options { get; }
-
-    /// <summary>The network of the last <see cref="Fit"/>.</summary>
-    public Sequential? Network { get; private set; }
-
-    /// <summary>Per-epoch history of the last <see cref="Fit"/>.</summary>
-    public History? History { get; private set; }
-
-    /// <summary>The ONNX model of the last <see cref="Fit"/>.</summary>
-    public byte[]? OnnxModel { get; private set; }
+    public CastingCnnTrainer(MLContext mlContext, CastingCnnOptions options) : base(mlContext, options) { }
 
     /// <inheritdoc />
-    public ITransformer Fit(IDataView input)
+    public override ITransformer Fit(IDataView input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var (network, history) = CnnTraining.Fit(_mlContext, Options, input, classes: 2);
-        Network = network;
-        History = history;
+        var network = Train(input, classes: 2);
         OnnxModel = network.ToOnnx(Options.Threshold);
-        return _mlContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
+        return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }
 
     /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var features = inputSchema.FirstOrDefault(c => c.Name == Options.FeatureColumnName);
