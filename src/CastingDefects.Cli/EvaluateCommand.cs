@@ -14,9 +14,10 @@ internal static class EvaluateCommand
         var model = new Option<string>("--model") { Description = "Model file (.zip) written by train", Required = true };
         var data = new Option<string>("--data") { Description = "Folder with one subfolder per class", Required = true };
         var threshold = new Option<float?>("--threshold") { Description = "Decision threshold on the defect probability (default: the model's)" };
+        var targetRecall = new Option<double?>("--target-recall") { Description = "Evaluate at the highest threshold whose defect recall on this data reaches this value (reported)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("evaluate", "Evaluate a saved model on a labelled folder: accuracy, precision, recall, F1 (defect positive), ROC AUC, confusion matrix.")
-            { model, data, threshold, json };
+            { model, data, threshold, targetRecall, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var mlContext = new MLContext(0);
@@ -26,7 +27,10 @@ internal static class EvaluateCommand
             var probabilities = scored.GetColumn<float>("Probability").ToArray();
             var decisions = scored.GetColumn<bool>("PredictedLabel").ToArray();
             var labels = dataset.Images.Select(i => i.IsDefect).ToArray();
-            float t = parse.GetValue(threshold) ?? ModelThreshold(probabilities, decisions);
+            if (parse.GetValue(threshold) is not null && parse.GetValue(targetRecall) is not null)
+                throw new ArgumentException("Give --threshold or --target-recall, not both.");
+            float t = parse.GetValue(threshold)
+                ?? (parse.GetValue(targetRecall) is { } r ? ThresholdSelection.ForTargetRecall(labels, probabilities, r) : ModelThreshold(probabilities, decisions));
             var m = BinaryMetrics.Compute(labels, probabilities, t);
             if (parse.GetValue(json))
                 CliJson.Print(new

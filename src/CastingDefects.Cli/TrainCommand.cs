@@ -35,10 +35,11 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "TorchSharp threads (default: all cores)" };
         var checkpoints = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: <out>.checkpoints)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in the checkpoint folder" };
+        var targetRecall = new Option<double?>("--target-recall") { Description = "Store the highest threshold whose defect recall on the validation images reaches this (e.g. 0.995) instead of 0.5" };
         var zca = new Option<int?>("--zca") { Description = "Fit a ZCA whitening on k x k patches of the training images and put it in front of the network (k odd, e.g. 5)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, json };
+            { data, output, arch, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, json };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -78,6 +79,7 @@ internal static class TrainCommand
                 Architecture = (img, classes) => CastingArchitectures.Create(archName, img.Grayscale, img.Width, classes),
                 Image = image, Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
                 Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
+                TargetRecall = parse.GetValue(targetRecall),
                 ValidationSet = validationView, ValidationFraction = 0,
                 CheckpointDirectory = parse.GetValue(checkpoints) ?? outPath + ".checkpoints", Resume = parse.GetValue(resume),
                 Progress = progress, CancellationToken = token,
@@ -105,7 +107,7 @@ internal static class TrainCommand
             else
             {
                 var probabilities = scored.GetColumn<float>("Probability").ToArray();
-                metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities);
+                metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities, ((CastingCnnTrainer)trainer).Threshold);
                 accuracy = metrics.Accuracy;
             }
             var history = trainer.History!;
@@ -115,6 +117,7 @@ internal static class TrainCommand
                 model = outPath, onnx = Path.ChangeExtension(outPath, ".onnx"), architecture = network.Name, classes = dataset.Classes,
                 image_size = image.Width, channels = image.Channels, model_bytes = new FileInfo(outPath).Length,
                 epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch,
+                threshold = metrics?.Threshold,
                 val_accuracy = accuracy, val_precision = metrics?.Precision, val_recall = metrics?.Recall, val_f1 = metrics?.F1, val_roc_auc = metrics?.RocAuc,
                 train_images = train.Images.Count, validation_images = validation.Images.Count,
                 seconds = clock.Elapsed.TotalSeconds, seconds_per_epoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(e => e.Seconds),

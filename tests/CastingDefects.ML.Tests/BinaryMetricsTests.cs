@@ -31,3 +31,32 @@ public class BinaryMetricsTests
         Assert.True(double.IsNaN(BinaryMetrics.Auc([true, true], [0.1f, 0.2f])));
     }
 }
+
+public class ThresholdSelectionTests
+{
+    // Defects at 0.9 0.8 0.7 0.6 0.4 0.3; good at 0.55 0.2 0.1 0.05 (the set of BinaryMetricsTests).
+    private static readonly bool[] Labels = [true, true, true, true, true, true, false, false, false, false];
+    private static readonly float[] P = [0.9f, 0.8f, 0.7f, 0.6f, 0.4f, 0.3f, 0.55f, 0.2f, 0.1f, 0.05f];
+
+    [Theory]
+    [InlineData(1.0, 0.3f)]       // catch all 6 defects
+    [InlineData(0.8, 0.4f)]       // 5 of 6 = 83% >= 80%
+    [InlineData(0.5, 0.7f)]       // 3 of 6
+    [InlineData(0.1, 0.9f)]
+    public void Target_recall_gives_the_highest_threshold_that_reaches_it(double target, float expected)
+    {
+        float t = ThresholdSelection.ForTargetRecall(Labels, P, target);
+        Assert.Equal(expected, t);
+        var m = BinaryMetrics.Compute(Labels, P, t);
+        Assert.True(m.Recall >= target - 1e-12);
+    }
+
+    [Fact]
+    public void Max_f1_is_found_by_hand()
+    {
+        // Thresholds 0.6: TP4 FP0 FN2 -> F1 0.8; 0.55: TP4 FP1 -> 0.727; 0.3: TP6 FP1 -> 0.923; 0.2: TP6 FP2 -> 0.857.
+        Assert.Equal(0.3f, ThresholdSelection.MaxF1(Labels, P));
+        Assert.Equal(12.0 / 13, BinaryMetrics.Compute(Labels, P, 0.3f).F1, 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdSelection.ForTargetRecall(Labels, P, 1.5));
+    }
+}

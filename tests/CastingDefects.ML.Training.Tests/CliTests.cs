@@ -125,6 +125,12 @@ public class CliTests
         var rows = metrics.RootElement.GetProperty("confusion_matrix").GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Sum(v => v.GetInt32())).ToArray();
         Assert.Equal([100, 120], rows);
 
+        var (recallCode, recallOut, recallErr) = CliProcess.Run("evaluate", "--model", model, "--data", data, "--target-recall", "1", "--json");
+        Assert.True(recallCode == 0, recallErr);
+        using var atRecall = JsonDocument.Parse(recallOut);
+        Assert.Equal(1.0, atRecall.RootElement.GetProperty("recall").GetDouble());
+        Assert.True(atRecall.RootElement.GetProperty("threshold").GetDouble() <= 1);
+
         string csv = dir.Combine("verdicts.csv");
         File.WriteAllText(Path.Combine(data, "ok_front", "broken.jpg"), "not an image");
         var (predCode, _, predErr) = CliProcess.Run("predict", "--model", model, "--input", data, "--out", csv);

@@ -62,6 +62,29 @@ public class MLNetTrainerTests
     }
 
     [Fact]
+    public void Target_recall_stores_a_threshold_that_catches_every_validation_defect()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data");
+        SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 30, GoodCount = 24, ImageSize = 64, Seed = 4 });
+        var ml = new MLContext(seed: 3);
+        var split = ml.Data.StratifiedSplit(ml.Data.LoadImageFolder(data, new ImageFolderOptions { Warning = null }), 0.3, seed: 3);
+        var image = CastingImageOptions.Square(64);
+        var trainer = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions
+        {
+            Image = image, Epochs = 2, BatchSize = 8, ValidationSet = split.TestSet, TargetRecall = 1.0,
+        });
+        var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(split.TrainSet);
+        var scored = model.Transform(split.TestSet);
+        var labels = scored.GetColumn<bool>("Label").ToArray();
+        var probabilities = scored.GetColumn<float>("Probability").ToArray();
+        var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        Assert.Equal(probabilities.Where((_, i) => labels[i]).Min(), trainer.Threshold, 5);
+        Assert.All(Enumerable.Range(0, labels.Length).Where(i => labels[i]), i => Assert.True(predicted[i]));
+        Assert.All(Enumerable.Range(0, labels.Length), i => Assert.Equal(probabilities[i] >= trainer.Threshold, predicted[i]));
+    }
+
+    [Fact]
     public void Output_schema_adds_the_binary_columns()
     {
         var ml = new MLContext(0);

@@ -35,7 +35,7 @@ public sealed class CastingCnnMulticlassTrainer : CastingCnnTrainerBase
         if (classes.Count < 3)
             throw new ArgumentException($"The label has {classes.Count} classes; use BinaryClassification.Trainers.CastingCnn for two.", nameof(input));
 
-        var network = Train(input, classes.Count);
+        var (network, _) = Train(input, classes.Count);
         ClassNames = classes;
         OnnxModel = network.ToOnnx(classes);
         return MLContext.Transforms.ScoreWithOnnxMulticlass(MLContext, OnnxModel, Options.Image, classes).Fit(input);

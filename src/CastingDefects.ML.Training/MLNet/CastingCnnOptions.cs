@@ -66,8 +66,14 @@ public sealed class CastingCnnOptions
     /// <summary>Seed (default 42).</summary>
     public int Seed { get; set; } = 42;
 
-    /// <summary>Decision threshold stored in the model (default 0.5).</summary>
+    /// <summary>Decision threshold stored in the model (default 0.5); see <see cref="TargetRecall"/>.</summary>
     public float Threshold { get; set; } = 0.5f;
+
+    /// <summary>
+    /// When set, the binary trainer stores instead the highest threshold whose defect recall on the validation data
+    /// reaches this value (e.g. 0.995: missing a defect costs more than rejecting a good casting).
+    /// </summary>
+    public double? TargetRecall { get; set; }
 
     /// <summary>TorchSharp threads; null uses all cores.</summary>
     public int? Threads { get; set; }

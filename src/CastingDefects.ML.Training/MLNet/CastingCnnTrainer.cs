@@ -14,11 +14,21 @@ public sealed class CastingCnnTrainer : CastingCnnTrainerBase
     /// <summary>Creates the trainer; prefer <c>mlContext.BinaryClassification.Trainers.CastingCnn(options)</c>.</summary>
     public CastingCnnTrainer(MLContext mlContext, CastingCnnOptions options) : base(mlContext, options) { }
 
+    /// <summary>The decision threshold stored in the last fitted model.</summary>
+    public float Threshold { get; private set; }
+
     /// <inheritdoc />
     public override ITransformer Fit(IDataView input)
     {
-        var network = Train(input, classes: 2);
-        OnnxModel = network.ToOnnx(Options.Threshold);
+        var (network, validation) = Train(input, classes: 2);
+        Threshold = Options.Threshold;
+        if (Options.TargetRecall is { } recall)
+        {
+            if (validation is null) throw new InvalidOperationException("TargetRecall needs validation data (ValidationSet or ValidationFraction > 0) to choose the threshold on.");
+            var labels = validation.Labels.Select(l => l > 0.5f).ToArray();
+            Threshold = CastingDefects.ML.Evaluation.ThresholdSelection.ForTargetRecall(labels, network.PredictProbabilities(validation), recall);
+        }
+        OnnxModel = network.ToOnnx(Threshold);
         return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }
 

@@ -35,13 +35,13 @@ public abstract class CastingCnnTrainerBase : IEstimator<ITransformer>
     /// <inheritdoc />
     public abstract SchemaShape GetOutputSchema(SchemaShape inputSchema);
 
-    /// <summary>Trains the network for <paramref name="classes"/> classes and records the results.</summary>
-    private protected Sequential Train(IDataView input, int classes)
+    /// <summary>Trains the network for <paramref name="classes"/> classes, records the results, returns the validation data.</summary>
+    private protected (Sequential Network, Data.ImageTensorData? Validation) Train(IDataView input, int classes)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (network, history) = CnnTraining.Fit(MLContext, Options, input, classes);
+        var (network, history, validation) = CnnTraining.Fit(MLContext, Options, input, classes);
         Network = network;
         History = history;
-        return network;
+        return (network, validation);
     }
 }

@@ -11,7 +11,7 @@ namespace CastingDefects.ML.Training.MLNet;
 /// <summary>What the binary and multiclass trainers share: reading the views, building, fitting.</summary>
 internal static class CnnTraining
 {
-    public static (Sequential Network, History History) Fit(MLContext mlContext, CastingCnnOptions options, IDataView input, int classes)
+    public static (Sequential Network, History History, ImageTensorData? Validation) Fit(MLContext mlContext, CastingCnnOptions options, IDataView input, int classes)
     {
         var image = options.Image;
         image.Validate();
@@ -60,7 +60,7 @@ internal static class CnnTraining
             CheckpointDirectory = options.CheckpointDirectory, Resume = options.Resume, Progress = options.Progress,
             CancellationToken = options.CancellationToken,
         });
-        return (network, history);
+        return (network, history, validation);
     }
 
     private sealed class LambdaCallback(Action<EpochLog> report) : Callback
