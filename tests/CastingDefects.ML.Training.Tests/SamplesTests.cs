@@ -28,7 +28,7 @@ public class SamplesTests
     }
 
     [Fact]
-    public void Quickstart_then_deployment_run_on_tiny_synthetic_data()
+    public void Every_sample_runs_on_tiny_synthetic_data()
     {
         using var dir = new TempDir();
         string data = dir.Combine("data");
@@ -45,5 +45,16 @@ public class SamplesTests
         Assert.Contains("1. 44 images", deploy);
         Assert.Contains("agrees with the pool on 44/44", deploy);
         Assert.Contains("TorchSharp loaded: False", deploy);
+
+        string augmentation = Run(SampleDll("AugmentationStudy"), "--data", data, "--out", dir.Combine("aug"), "--epochs", "1", "--image-size", "64");
+        var table6 = File.ReadAllLines(dir.Combine("aug", "table6.md"));
+        Assert.Equal(6, table6.Length); // header, rule, 2 models x 2 test sets
+        Assert.Contains("| Custom model - Augmented | augmented test |", augmentation);
+        Assert.Equal(8, Directory.GetFiles(dir.Combine("aug", "augmented-test"), "*.png", SearchOption.AllDirectories).Length); // floor(24 x 0.2) + floor(20 x 0.2)
+
+        Run(SampleDll("GrayscaleVsRgb"), "--data", data, "--out", dir.Combine("gvr"), "--epochs", "1", "--image-size", "64");
+        var table = File.ReadAllLines(dir.Combine("gvr", "grayscale-vs-rgb.md"));
+        Assert.StartsWith("| grayscale | 5,577 | 5,513 |", table[2]);
+        Assert.StartsWith("| RGB | 5,865 | 5,801 |", table[3]);
     }
 }

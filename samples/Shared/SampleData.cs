@@ -1,0 +1,35 @@
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Synthetic;
+
+/// <summary>Command-line arguments and data shared by the samples (linked into each one).</summary>
+internal static class SampleData
+{
+    /// <summary>The value after <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
+    public static string Arg(string[] args, string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+
+    /// <summary>The --data folder, or a synthetic casting dataset written under the output folder.</summary>
+    public static ImageFolderDataset Load(string[] args, string output)
+    {
+        string? data = args.SkipWhile(a => a != "--data").Skip(1).FirstOrDefault();
+        if (data is null)
+        {
+            data = Path.Combine(output, "synthetic");
+            if (!Directory.Exists(data))
+            {
+                Console.WriteLine($"   no --data: writing synthetic castings to {data}");
+                SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 300, GoodCount = 240 });
+            }
+        }
+        return ImageFolderDataset.Scan(data);
+    }
+
+    /// <summary>Writes a markdown table to the console and to <paramref name="path"/>.</summary>
+    public static void Table(string path, string[] header, IEnumerable<string[]> rows)
+    {
+        var lines = new List<string> { "| " + string.Join(" | ", header) + " |", "|" + string.Concat(header.Select(_ => "---|")) };
+        lines.AddRange(rows.Select(r => "| " + string.Join(" | ", r) + " |"));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllLines(path, lines);
+        foreach (var line in lines) Console.WriteLine(line);
+    }
+}
