@@ -11,10 +11,8 @@ public static class TrainerCatalogExtensions
     public static CastingCnnTrainer CastingCnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, CastingCnnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var env = typeof(BinaryClassificationCatalog.BinaryClassificationTrainers).BaseType!
-            .GetProperty("Environment", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog);
-        var mlContext = env as MLContext ?? new MLContext(options?.Seed ?? 42);
-        return new CastingCnnTrainer(mlContext, options ?? new CastingCnnOptions());
+        // The catalog keeps its host environment private; the trainer's own transforms use a context seeded like it.
+        return new CastingCnnTrainer(new MLContext(options?.Seed ?? 42), options ?? new CastingCnnOptions());
     }
 
     /// <summary>
@@ -23,9 +21,6 @@ public static class TrainerCatalogExtensions
     public static CastingCnnMulticlassTrainer CastingCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CastingCnnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var env = typeof(MulticlassClassificationCatalog.MulticlassClassificationTrainers).BaseType!
-            .GetProperty("Environment", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog);
-        var mlContext = env as MLContext ?? new MLContext(options?.Seed ?? 42);
-        return new CastingCnnMulticlassTrainer(mlContext, options ?? new CastingCnnOptions());
+        return new CastingCnnMulticlassTrainer(new MLContext(options?.Seed ?? 42), options ?? new CastingCnnOptions());
     }
 }
