@@ -11,10 +11,9 @@ string output = Path.GetFullPath(SampleData.Arg(args, "--out", "artifacts/augmen
 int epochs = int.Parse(SampleData.Arg(args, "--epochs", "20")), size = int.Parse(SampleData.Arg(args, "--image-size", "128"));
 Console.WriteLine("1. Data");
 var dataset = SampleData.Load(args, output);
-var (trainSet, testSet) = dataset.StratifiedSplit(0.2, seed: 42);
-var (fitSet, valSet) = trainSet.StratifiedSplit(0.2, seed: 42);
+var (fitSet, valSet, testSet) = SampleData.Split(dataset);
 var image = CastingImageOptions.Square(size);
-Console.WriteLine($"   train {fitSet.Images.Count}, validation {valSet.Images.Count}, test {testSet.Images.Count}; augmented test set (seed 7) ...");
+Console.WriteLine("   writing the augmented test set (seed 7) ...");
 var augmentedTestSet = testSet.WriteAugmentedCopy(Path.Combine(output, "augmented-test"), ImageAugmentation.Paper, seed: 7);
 var (fit, val, test, augmentedTest) = (ImageTensorData.Load(fitSet, image), ImageTensorData.Load(valSet, image),
     ImageTensorData.Load(testSet, image), ImageTensorData.Load(augmentedTestSet, image));
@@ -24,9 +23,7 @@ foreach (var (name, augmentation) in new[] { ("Custom model - Normal", (ImageAug
 {
     Console.WriteLine($"2. Training {name} ({epochs} epochs)");
     using var model = CastingArchitectures.Paper(grayscale: true, imageSize: size);
-    model.Fit(fit, val, epochs, 32, [new CastingDefects.ML.Training.Callbacks.EarlyStopping(patience: 10, restoreBestWeights: true),
-        new CastingDefects.ML.Training.Callbacks.ReduceLROnPlateau(patience: 5)],
-        new CastingDefects.ML.Training.Fitting.FitOptions { Augmentation = augmentation });
+    model.Fit(fit, val, epochs, 32, SampleData.PaperCallbacks(), new CastingDefects.ML.Training.Fitting.FitOptions { Augmentation = augmentation });
     foreach (var (setName, set) in new[] { ("normal test", test), ("augmented test", augmentedTest) })
     {
         var m = BinaryMetrics.Compute(set.Labels.Select(l => l > 0.5f).ToArray(), model.PredictProbabilities(set));

@@ -11,8 +11,7 @@ string output = Path.GetFullPath(SampleData.Arg(args, "--out", "artifacts/graysc
 int epochs = int.Parse(SampleData.Arg(args, "--epochs", "20")), size = int.Parse(SampleData.Arg(args, "--image-size", "128"));
 Console.WriteLine("1. Data");
 var dataset = SampleData.Load(args, output);
-var (trainSet, testSet) = dataset.StratifiedSplit(0.2, seed: 42);
-var (fitSet, valSet) = trainSet.StratifiedSplit(0.2, seed: 42);
+var (fitSet, valSet, testSet) = SampleData.Split(dataset);
 
 var rows = new List<string[]>();
 foreach (bool gray in new[] { true, false })
@@ -22,8 +21,7 @@ foreach (bool gray in new[] { true, false })
     Console.WriteLine($"2. Training the paper's CNN, {(gray ? "grayscale" : "RGB")} ({epochs} epochs)");
     using var model = CastingArchitectures.Paper(gray, size);
     var clock = Stopwatch.StartNew();
-    model.Fit(fit, val, epochs, 32, [new CastingDefects.ML.Training.Callbacks.EarlyStopping(patience: 10, restoreBestWeights: true),
-        new CastingDefects.ML.Training.Callbacks.ReduceLROnPlateau(patience: 5)]);
+    model.Fit(fit, val, epochs, 32, SampleData.PaperCallbacks());
     double trainSeconds = clock.Elapsed.TotalSeconds;
     var m = BinaryMetrics.Compute(test.Labels.Select(l => l > 0.5f).ToArray(), model.PredictProbabilities(test));
 

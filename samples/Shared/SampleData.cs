@@ -23,6 +23,25 @@ internal static class SampleData
         return ImageFolderDataset.Scan(data);
     }
 
+    /// <summary>
+    /// Train / validation / test: 20% of each class held out for testing, then 20% of the rest for validation
+    /// (stratified, seed 42), as the paper's 5,307 / 1,326 split followed by Keras's validation split.
+    /// </summary>
+    public static (ImageFolderDataset Fit, ImageFolderDataset Validation, ImageFolderDataset Test) Split(ImageFolderDataset dataset)
+    {
+        var (trainSet, testSet) = dataset.StratifiedSplit(0.2, seed: 42);
+        var (fitSet, valSet) = trainSet.StratifiedSplit(0.2, seed: 42);
+        Console.WriteLine($"   train {fitSet.Images.Count}, validation {valSet.Images.Count}, test {testSet.Images.Count}");
+        return (fitSet, valSet, testSet);
+    }
+
+    /// <summary>The paper's recipe around Fit: keep the best epoch by val_loss, cut the learning rate after 5 flat epochs.</summary>
+    public static CastingDefects.ML.Training.Callbacks.Callback[] PaperCallbacks() =>
+    [
+        new CastingDefects.ML.Training.Callbacks.EarlyStopping(patience: 10, restoreBestWeights: true),
+        new CastingDefects.ML.Training.Callbacks.ReduceLROnPlateau(patience: 5),
+    ];
+
     /// <summary>Writes a markdown table to the console and to <paramref name="path"/>.</summary>
     public static void Table(string path, string[] header, IEnumerable<string[]> rows)
     {
