@@ -69,30 +69,11 @@ public static class ImageProbe
             // still read, so truncation and corrupt entropy data are found at a fraction of the cost.
             var scaled = codec.GetScaledDimensions(1f / 8);
             if (scaled.Width <= 0 || scaled.Height <= 0) scaled = new SKSizeI(info.Width, info.Height);
-            var target = new SKImageInfo(scaled.Width, scaled.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(target.BytesSize);
-            try
-            {
-                unsafe
-                {
-                    fixed (byte* p = buffer)
-                    {
-                        var decode = codec.GetPixels(target, (IntPtr)p);
-                        if (decode == SKCodecResult.InvalidScale)
-                        {
-                            target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-                            return DecodeFull(path, codec, target, info, channels, format);
-                        }
-                        if (decode != SKCodecResult.Success)
-                            return new(path, $"image data is {Describe(decode)}", info.Width, info.Height, channels, format);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-            return new(path, null, info.Width, info.Height, channels, format);
+            var decode = Decode(codec, scaled);
+            if (decode == SKCodecResult.InvalidScale) decode = Decode(codec, new SKSizeI(info.Width, info.Height));
+            return decode == SKCodecResult.Success
+                ? new(path, null, info.Width, info.Height, channels, format)
+                : new(path, $"image data is {Describe(decode)}", info.Width, info.Height, channels, format);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
@@ -100,20 +81,16 @@ public static class ImageProbe
         }
     }
 
-    private static ImageProbeResult DecodeFull(string path, SKCodec codec, SKImageInfo target, SKImageInfo info, int channels, string format)
+    /// <summary>Decodes the whole stream at <paramref name="size"/> into a pooled buffer and returns the codec's verdict.</summary>
+    private static SKCodecResult Decode(SKCodec codec, SKSizeI size)
     {
+        var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(target.BytesSize);
         try
         {
             unsafe
             {
-                fixed (byte* p = buffer)
-                {
-                    var decode = codec.GetPixels(target, (IntPtr)p);
-                    return decode == SKCodecResult.Success
-                        ? new(path, null, info.Width, info.Height, channels, format)
-                        : new(path, $"image data is {Describe(decode)}", info.Width, info.Height, channels, format);
-                }
+                fixed (byte* p = buffer) return codec.GetPixels(target, (IntPtr)p);
             }
         }
         finally
