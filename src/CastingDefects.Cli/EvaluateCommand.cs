@@ -30,7 +30,7 @@ internal static class EvaluateCommand
             if (parse.GetValue(threshold) is not null && parse.GetValue(targetRecall) is not null)
                 throw new ArgumentException("Give --threshold or --target-recall, not both.");
             float t = parse.GetValue(threshold)
-                ?? (parse.GetValue(targetRecall) is { } r ? ThresholdSelection.ForTargetRecall(labels, probabilities, r) : ModelThreshold(probabilities, decisions));
+                ?? (parse.GetValue(targetRecall) is { } r ? ThresholdSelection.ForTargetRecall(labels, probabilities, r) : ThresholdSelection.Reproducing(probabilities, decisions));
             var m = BinaryMetrics.Compute(labels, probabilities, t);
             if (parse.GetValue(json))
                 CliJson.Print(new
@@ -52,14 +52,4 @@ internal static class EvaluateCommand
     }
 
     private static string Good(ImageFolderDataset dataset) => string.Join("+", dataset.Classes.Where(c => c != dataset.PositiveClass));
-
-    /// <summary>The threshold stored in the model, recovered from its decisions: the smallest probability it called defective.</summary>
-    private static float ModelThreshold(float[] probabilities, bool[] decisions)
-    {
-        var positives = probabilities.Where((_, i) => decisions[i]).ToArray();
-        var negatives = probabilities.Where((_, i) => !decisions[i]).ToArray();
-        if (positives.Length == 0 || negatives.Length == 0) return 0.5f;
-        float low = negatives.Max(), high = positives.Min();
-        return high > 0.5f && low < 0.5f ? 0.5f : high;
-    }
 }

@@ -59,4 +59,16 @@ public class ThresholdSelectionTests
         Assert.Equal(12.0 / 13, BinaryMetrics.Compute(Labels, P, 0.3f).F1, 12);
         Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdSelection.ForTargetRecall(Labels, P, 1.5));
     }
+
+    [Fact]
+    public void Reproducing_recovers_a_stored_threshold_below_one_half()
+    {
+        // A model that stored 0.3 (as --target-recall may): decisions straddle 0.5, so 0.5 would be wrong.
+        bool[] decisions = P.Select(p => p >= 0.3f).ToArray();
+        float t = ThresholdSelection.Reproducing(P, decisions);
+        Assert.Equal(0.3f, t);
+        Assert.Equal(decisions, P.Select(p => p >= t));
+        Assert.Equal(0.5f, ThresholdSelection.Reproducing([0.1f, 0.2f], [false, false]));
+        Assert.Throws<ArgumentException>(() => ThresholdSelection.Reproducing([0.1f, 0.9f], [true, false]));
+    }
 }

@@ -43,6 +43,28 @@ public static class ThresholdSelection
         return best;
     }
 
+    /// <summary>
+    /// A threshold that reproduces a model's own decisions (<c>PredictedLabel</c>) exactly: the lowest probability it
+    /// called defective. Evaluating at it gives the metrics of the threshold stored in the model. Throws when the
+    /// decisions cannot come from one threshold.
+    /// </summary>
+    public static float Reproducing(IReadOnlyList<float> probabilities, IReadOnlyList<bool> decisions)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        ArgumentNullException.ThrowIfNull(decisions);
+        if (probabilities.Count != decisions.Count) throw new ArgumentException($"{probabilities.Count} probabilities but {decisions.Count} decisions.", nameof(decisions));
+        float lowestPositive = float.PositiveInfinity, highestNegative = float.NegativeInfinity;
+        for (int i = 0; i < probabilities.Count; i++)
+        {
+            if (decisions[i]) lowestPositive = Math.Min(lowestPositive, probabilities[i]);
+            else highestNegative = Math.Max(highestNegative, probabilities[i]);
+        }
+        if (highestNegative >= lowestPositive)
+            throw new ArgumentException("The decisions are not a threshold on the probabilities.", nameof(decisions));
+        // No positive decision: any threshold above every probability (0.5 when that is one).
+        return float.IsPositiveInfinity(lowestPositive) ? Math.Max(0.5f, MathF.BitIncrement(highestNegative)) : lowestPositive;
+    }
+
     private static void Check(IReadOnlyList<bool> labels, IReadOnlyList<float> probabilities)
     {
         ArgumentNullException.ThrowIfNull(labels);
