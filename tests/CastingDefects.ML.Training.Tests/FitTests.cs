@@ -33,6 +33,16 @@ public class FitTests
     }
 
     [Fact]
+    public void Fit_leaves_the_callers_options_unchanged()
+    {
+        var options = new FitOptions { Epochs = 7, BatchSize = 5 };
+        using var model = SmallNet();
+        var history = model.Fit(ToyData.Blobs(32), epochs: 1, batchSize: 16, options: options);
+        Assert.Single(history.Epochs);
+        Assert.Equal((7, 5), (options.Epochs, options.BatchSize));
+    }
+
+    [Fact]
     public void Same_seed_gives_the_same_weights()
     {
         var train = ToyData.Blobs(96, seed: 3);

@@ -55,6 +55,15 @@ public sealed class FitOptions
     /// <summary>Resume from <c>last.ckpt</c> in <see cref="CheckpointDirectory"/> when it exists (weights, optimizer, epoch, history, callbacks).</summary>
     public bool Resume { get; set; }
 
+    /// <summary>A copy with the given epochs and batch size.</summary>
+    internal FitOptions With(int epochs, int batchSize)
+    {
+        var copy = (FitOptions)MemberwiseClone();
+        copy.Epochs = epochs;
+        copy.BatchSize = batchSize;
+        return copy;
+    }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad option.</summary>
     public void Validate()
     {

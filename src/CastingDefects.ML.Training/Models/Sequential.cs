@@ -209,10 +209,8 @@ public sealed class Sequential : IDisposable
     public History Fit(ImageTensorData train, ImageTensorData? validation = null, int epochs = 20, int batchSize = 32,
         IReadOnlyList<Callback>? callbacks = null, FitOptions? options = null)
     {
-        options ??= new FitOptions();
-        options.Epochs = epochs;
-        options.BatchSize = batchSize;
-        return new Trainer(this, options).Fit(train, validation, callbacks ?? []);
+        var effective = (options ?? new FitOptions()).With(epochs, batchSize); // the caller's options stay as they were
+        return new Trainer(this, effective).Fit(train, validation, callbacks ?? []);
     }
 
     /// <summary>Number of classes the head separates (2 for the binary heads).</summary>

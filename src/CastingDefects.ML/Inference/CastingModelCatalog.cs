@@ -25,19 +25,6 @@ public static class CastingModelCatalog
     }
 
     /// <summary>
-    /// The whole prediction pipeline for an exported network: image loading and preprocessing as in training, then
-    /// the network. Fitting it needs no data (pass an empty view of <see cref="CastingImage"/>).
-    /// </summary>
-    public static ITransformer CreateCastingModel(this ModelOperationsCatalog catalog, MLContext mlContext, byte[] onnxModel, CastingImageOptions image)
-    {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        var pipeline = mlContext.Transforms.LoadCastingImages(image)
-            .Append(mlContext.Transforms.ScoreWithOnnx(onnxModel, image));
-        var empty = mlContext.Data.LoadFromEnumerable(Array.Empty<CastingImage>());
-        return pipeline.Fit(empty);
-    }
-
-    /// <summary>
     /// Loads a model saved with <c>mlContext.Model.Save</c> (.zip) for prediction with the core package only.
     /// A missing, truncated or foreign file fails with an <see cref="InvalidDataException"/> naming it.
     /// </summary>
