@@ -26,7 +26,10 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Model file to write (.zip); the ONNX network is written beside it", DefaultValueFactory = _ => "casting.zip" };
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", CastingArchitectures.Names)}", DefaultValueFactory = _ => "paper" };
         var gray = new Option<bool>("--grayscale") { Description = "One gray plane (true, default) or RGB (--grayscale false)", DefaultValueFactory = _ => true };
-        var size = new Option<int>("--image-size") { Description = "Input width and height", DefaultValueFactory = _ => DefaultImageSize };
+        var size = new Option<int?>("--image-size") { Description = $"Input width and height (default {DefaultImageSize}; 224 with --transfer)" };
+        var head = new Option<string>("--head") { Description = "Binary head: sigmoid1 (one sigmoid unit) or softmax2 (the paper's two-unit softmax for the comparison networks)", DefaultValueFactory = _ => "sigmoid1" };
+        var transfer = new Option<bool>("--transfer") { Description = "Transfer learning: the pretrained ImageNet ResNet18 (shipped offline) frozen, bottleneck features cached, only the head trains" };
+        var workspace = new Option<string?>("--workspace") { Description = "Feature cache folder for --transfer (default: <out>.workspace); reused between runs" };
         var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (the best epoch by val_loss is kept; early stop after 10 without improvement)", DefaultValueFactory = _ => 20 };
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 32 };
         var augment = new Option<bool>("--augment") { Description = "Random flips, rotation ±4°, zoom 0.2, shear (the paper's augmentation)" };
@@ -39,7 +42,7 @@ internal static class TrainCommand
         var zca = new Option<int?>("--zca") { Description = "Fit a ZCA whitening on k x k patches of the training images and put it in front of the network (k odd, e.g. 5)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, json };
+            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, json };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -53,9 +56,12 @@ internal static class TrainCommand
                 if (!quiet) Console.WriteLine($"no --data given: using the built-in synthetic dataset in {folder}");
             }
             var dataset = ImageFolderDataset.Scan(folder);
-            var image = CastingImageOptions.Square(parse.GetValue(size), parse.GetValue(gray));
-            string archName = parse.GetValue(arch)!;
-            _ = CastingArchitectures.Create(archName, image.Grayscale, image.Width); // validates the name early
+            bool isTransfer = parse.GetValue(transfer);
+            var image = CastingImageOptions.Square(parse.GetValue(size) ?? (isTransfer ? 224 : DefaultImageSize), parse.GetValue(gray));
+            string archName = isTransfer ? "resnet18-transfer" : parse.GetValue(arch)!;
+            var headKind = HeadOption.Parse(parse.GetValue(head)!);
+            if (!isTransfer && !CastingArchitectures.Names.Contains(archName.ToLowerInvariant()) && archName.ToLowerInvariant() is not ("paper-gray" or "nasnet"))
+                throw new ArgumentException($"Unknown architecture '{archName}' (--arch). Available: {string.Join(", ", CastingArchitectures.Names)}.");
             string outPath = Path.GetFullPath(parse.GetValue(output)!);
             var (train, validation) = dataset.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
             if (!quiet)
@@ -74,28 +80,57 @@ internal static class TrainCommand
             }
             var trainView = Prepare(train);
             var validationView = Prepare(validation);
-            var options = new CastingCnnOptions
+            Action<EpochLog>? report = quiet ? null : log =>
             {
-                Architecture = (img, classes) => CastingArchitectures.Create(archName, img.Grayscale, img.Width, classes),
-                Image = image, Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
-                Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
-                TargetRecall = parse.GetValue(targetRecall),
-                ValidationSet = validationView, ValidationFraction = 0,
-                CheckpointDirectory = parse.GetValue(checkpoints) ?? outPath + ".checkpoints", Resume = parse.GetValue(resume),
-                Progress = progress, CancellationToken = token,
-                MetricsCallback = quiet ? null : log =>
-                {
-                    progress?.Clear();
-                    Console.WriteLine($"epoch {log.Epoch,3}: loss {log.Loss:F4} acc {log.Accuracy:P2} val_loss {log.ValLoss:F4} val_acc {log.ValAccuracy:P2} lr {log.LearningRate:G3} ({log.Seconds:F1} s)");
-                },
+                progress?.Clear();
+                Console.WriteLine($"epoch {log.Epoch,3}: loss {log.Loss:F4} acc {log.Accuracy:P2} val_loss {log.ValLoss:F4} val_acc {log.ValAccuracy:P2} lr {log.LearningRate:G3} ({log.Seconds:F1} s)");
             };
-            CastingCnnTrainerBase trainer = multiclass
-                ? mlContext.MulticlassClassification.Trainers.CastingCnn(options)
-                : mlContext.BinaryClassification.Trainers.CastingCnn(options);
-            var pipeline = mlContext.Transforms.LoadCastingImages(image).Append(trainer);
-            var model = pipeline.Fit(trainView);
+            TrainedNetwork trained;
+            ITransformer model;
+            if (isTransfer)
+            {
+                var options = new CastingDefects.ML.Training.Transfer.ImageTransferOptions
+                {
+                    Image = image, Head = headKind, Epochs = parse.GetValue(epochs) < 20 ? parse.GetValue(epochs) : 50, BatchSize = parse.GetValue(batch),
+                    Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), TargetRecall = parse.GetValue(targetRecall),
+                    ValidationSet = validationView, ValidationFraction = 0, WorkspacePath = parse.GetValue(workspace) ?? outPath + ".workspace",
+                    MetricsCallback = report, CancellationToken = token,
+                    FeatureProgress = quiet ? null : new Progress<(int Done, int Total)>(p => { if (p.Done % 512 == 0 || p.Done == p.Total) Console.WriteLine($"bottleneck features: {p.Done}/{p.Total}"); }),
+                };
+                if (multiclass)
+                {
+                    var t = mlContext.MulticlassClassification.Trainers.ImageTransfer(options);
+                    model = mlContext.Transforms.LoadCastingImages(image).Append(t).Fit(trainView);
+                    trained = new TrainedNetwork(t.Result!.Network, t.Result.History, t.OnnxModel!, 0.5f);
+                }
+                else
+                {
+                    var t = mlContext.BinaryClassification.Trainers.ImageTransfer(options);
+                    model = mlContext.Transforms.LoadCastingImages(image).Append(t).Fit(trainView);
+                    trained = new TrainedNetwork(t.Result!.Network, t.Result.History, t.OnnxModel!, t.Threshold);
+                    if (!quiet) Console.WriteLine($"features: {t.Result.ComputedFeatures} computed in {t.Result.FeatureExtraction.TotalSeconds:F0} s, {t.Result.CachedFeatures} from the cache; head trained in {t.Result.HeadTraining.TotalSeconds:F1} s");
+                }
+            }
+            else
+            {
+                var options = new CastingCnnOptions
+                {
+                    Architecture = (img, classes) => CastingArchitectures.Create(archName, img.Grayscale, img.Width, classes, classes == 2 ? headKind : null),
+                    Image = image, Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
+                    Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
+                    TargetRecall = parse.GetValue(targetRecall),
+                    ValidationSet = validationView, ValidationFraction = 0,
+                    CheckpointDirectory = parse.GetValue(checkpoints) ?? outPath + ".checkpoints", Resume = parse.GetValue(resume),
+                    Progress = progress, CancellationToken = token, MetricsCallback = report,
+                };
+                CastingCnnTrainerBase trainer = multiclass
+                    ? mlContext.MulticlassClassification.Trainers.CastingCnn(options)
+                    : mlContext.BinaryClassification.Trainers.CastingCnn(options);
+                model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(trainView);
+                trained = new TrainedNetwork(trainer.Network!, trainer.History!, trainer.OnnxModel!, (trainer as CastingCnnTrainer)?.Threshold ?? 0.5f);
+            }
             mlContext.Model.SaveCastingModel(model, trainView.Schema, outPath);
-            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trainer.OnnxModel!));
+            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trained.Onnx));
 
             // Held-out metrics of the saved model, through the same path users predict with.
             var loaded = mlContext.Model.LoadCastingModel(outPath);
@@ -107,15 +142,17 @@ internal static class TrainCommand
             else
             {
                 var probabilities = scored.GetColumn<float>("Probability").ToArray();
-                metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities, ((CastingCnnTrainer)trainer).Threshold);
+                metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities, trained.Threshold);
                 accuracy = metrics.Accuracy;
             }
-            var history = trainer.History!;
-            var network = trainer.Network!;
+            var history = trained.History;
+            var network = trained.Network;
+            var counts = network.CountParameters();
             var result = new
             {
                 model = outPath, onnx = Path.ChangeExtension(outPath, ".onnx"), architecture = network.Name, classes = dataset.Classes,
-                image_size = image.Width, channels = image.Channels, model_bytes = new FileInfo(outPath).Length,
+                image_size = image.Width, channels = image.Channels, model_bytes = new FileInfo(outPath).Length, transfer = isTransfer,
+                total_params = counts.Total, trainable_params = counts.Trainable, non_trainable_params = counts.NonTrainable,
                 epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch,
                 threshold = metrics?.Threshold,
                 val_accuracy = accuracy, val_precision = metrics?.Precision, val_recall = metrics?.Recall, val_f1 = metrics?.F1, val_roc_auc = metrics?.RocAuc,
@@ -131,4 +168,7 @@ internal static class TrainCommand
         })));
         return command;
     }
+
+    /// <summary>What the CLI reports of either trainer.</summary>
+    private sealed record TrainedNetwork(Sequential Network, History History, byte[] Onnx, float Threshold);
 }

@@ -21,6 +21,22 @@ public class CliTests
         Assert.Equal(5577, g.RootElement.GetProperty("total_params").GetInt64());
     }
 
+    [Theory]
+    [InlineData("mobilenetv2", 2_260_546)]
+    [InlineData("nasnetmobile", 4_271_830)]
+    [InlineData("resnet50", 23_591_810)]
+    public void Summary_with_the_softmax2_head_gives_the_papers_table_1(string arch, long total)
+    {
+        var (code, stdout, stderr) = CliProcess.Run("summary", "--arch", arch, "--head", "softmax2", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(total, json.RootElement.GetProperty("total_params").GetInt64());
+        Assert.Equal("softmax2", json.RootElement.GetProperty("head").GetString());
+        var (badCode, _, badErr) = CliProcess.Run("summary", "--arch", arch, "--head", "softmax3");
+        Assert.Equal(1, badCode);
+        Assert.Contains("--head", badErr);
+    }
+
     [Fact]
     public void Bad_options_and_files_give_one_clear_error()
     {

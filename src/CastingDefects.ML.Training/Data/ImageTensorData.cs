@@ -13,6 +13,7 @@ namespace CastingDefects.ML.Training.Data;
 public sealed class ImageTensorData
 {
     private readonly byte[] _pixels;
+    private readonly float[]? _values;
     private readonly float[] _labels;
 
     private ImageTensorData(TensorShape shape, byte[] pixels, float[] labels, IReadOnlyList<string>? paths)
@@ -21,6 +22,22 @@ public sealed class ImageTensorData
         _pixels = pixels;
         _labels = labels;
         Paths = paths;
+    }
+
+    private ImageTensorData(TensorShape shape, float[] values, float[] labels, IReadOnlyList<string>? paths)
+        : this(shape, Array.Empty<byte>(), labels, paths) => _values = values;
+
+    /// <summary>
+    /// Samples stored as float32 without quantisation, for values outside [0, 1] such as the bottleneck features of
+    /// a pretrained backbone. Labels: 1 for the defect class and 0 otherwise, or class indices.
+    /// </summary>
+    public static ImageTensorData FromFeatures(TensorShape shape, float[] values, float[] labels, IReadOnlyList<string>? paths = null)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (values.LongLength != shape.Size * labels.Length)
+            throw new ArgumentException($"Expected {shape.Size * labels.Length} values for {labels.Length} samples of {shape}, got {values.LongLength}.", nameof(values));
+        return new ImageTensorData(shape, values, labels, paths);
     }
 
     /// <summary>Shape of one sample (C, H, W).</summary>
@@ -131,25 +148,54 @@ public sealed class ImageTensorData
     public (Tensor Features, Tensor Labels) Batch(int[] indices)
     {
         int size = (int)Shape.Size;
-        var buffer = new byte[indices.Length * size];
         var labels = new float[indices.Length];
+        long[] dims = [indices.Length, Shape.Channels, Shape.Height, Shape.Width];
+        if (_values is not null)
+        {
+            var values = new float[indices.Length * size];
+            for (int i = 0; i < indices.Length; i++)
+            {
+                Array.Copy(_values, (long)indices[i] * size, values, (long)i * size, size);
+                labels[i] = _labels[indices[i]];
+            }
+            return (tensor(values, dims), tensor(labels));
+        }
+        var buffer = new byte[indices.Length * size];
         for (int i = 0; i < indices.Length; i++)
         {
             Buffer.BlockCopy(_pixels, indices[i] * size, buffer, i * size, size);
             labels[i] = _labels[indices[i]];
         }
-        using var raw = tensor(buffer, [indices.Length, Shape.Channels, Shape.Height, Shape.Width], ScalarType.Byte);
+        using var raw = tensor(buffer, dims, ScalarType.Byte);
         var features = raw.to_type(ScalarType.Float32).div_(255f);
         return (features, tensor(labels));
+    }
+
+    /// <summary>A content hash of one sample's stored values (16 bytes of SHA-256, hex): equal samples share it.</summary>
+    internal string SampleHash(int index)
+    {
+        int size = (int)Shape.Size;
+        ReadOnlySpan<byte> bytes = _values is null
+            ? _pixels.AsSpan(index * size, size)
+            : System.Runtime.InteropServices.MemoryMarshal.AsBytes(_values.AsSpan(index * size, size));
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes), 0, 16);
     }
 
     /// <summary>A subset of the samples.</summary>
     public ImageTensorData Subset(IReadOnlyList<int> indices)
     {
         int size = (int)Shape.Size;
+        var labels = indices.Select(i => _labels[i]).ToArray();
+        var paths = Paths is null ? null : indices.Select(i => Paths[i]).ToList();
+        if (_values is not null)
+        {
+            var values = new float[indices.Count * size];
+            for (int i = 0; i < indices.Count; i++) Array.Copy(_values, (long)indices[i] * size, values, (long)i * size, size);
+            return new ImageTensorData(Shape, values, labels, paths);
+        }
         var pixels = new byte[indices.Count * size];
         for (int i = 0; i < indices.Count; i++) Buffer.BlockCopy(_pixels, indices[i] * size, pixels, i * size, size);
-        return new ImageTensorData(Shape, pixels, indices.Select(i => _labels[i]).ToArray(), Paths is null ? null : indices.Select(i => Paths[i]).ToList());
+        return new ImageTensorData(Shape, pixels, labels, paths);
     }
 
     private static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round(v * 255f), 0, 255);

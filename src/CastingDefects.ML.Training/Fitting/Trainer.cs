@@ -41,8 +41,8 @@ internal sealed class Trainer
         if (!_model.IsBuilt) _model.Build(_options.Seed);
         var module = _model.Module;
         OptimizerHelper optimizer = _options.Optimizer == OptimizerKind.Adam
-            ? optim.Adam(module.parameters(), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-7)
-            : optim.SGD(module.parameters(), _options.LearningRate, momentum: _options.Momentum);
+            ? optim.Adam(TrainableParameters(module), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-7)
+            : optim.SGD(TrainableParameters(module), _options.LearningRate, momentum: _options.Momentum);
         var context = new TrainingContext(_model,
             () => optimizer.ParamGroups.First().LearningRate,
             lr => { foreach (var g in optimizer.ParamGroups) g.LearningRate = lr; });
@@ -68,7 +68,8 @@ internal sealed class Trainer
             for (int i = 0; i < callbacks.Count && i < state.Callbacks.Count; i++) callbacks[i].SetState(state.Callbacks[i]);
         }
 
-        var norms = module.modules().OfType<TorchSharp.Modules.NormBase>().Select(n => (Module: n, Momentum: n.momentum ?? 0.1)).ToList();
+        // Frozen BatchNormalization layers (Trainable = false) keep their statistics: no warm-up, no recalibration.
+        var norms = module.modules().OfType<TorchSharp.Modules.NormBase>().Where(n => n.weight?.requires_grad != false).Select(n => (Module: n, Momentum: n.momentum ?? 0.1)).ToList();
         foreach (var c in callbacks) c.OnTrainBegin(context);
         var lossWeights = _options.ClassWeights is { } w ? ((float)w.Good, (float)w.Defect) : (1f, 1f);
         int batches = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
@@ -181,6 +182,12 @@ internal sealed class Trainer
             norm.num_batches_tracked!.fill_((long)Math.Ceiling(1 / momentum));
             norm.eval();
         }
+    }
+
+    private static IEnumerable<TorchSharp.Modules.Parameter> TrainableParameters(nn.Module module)
+    {
+        var parameters = module.parameters().Where(p => p.requires_grad).ToList();
+        return parameters.Count > 0 ? parameters : throw new InvalidOperationException("Every layer of the model is frozen (Trainable = false); nothing to train.");
     }
 
     private (double Loss, double Accuracy) Evaluate(ImageTensorData data, (float Good, float Defect) weights)

@@ -78,7 +78,7 @@ public sealed class Conv2D : Layer, IHasActivation
 
     /// <summary>Exports the convolution with optional affine maps folded in before (input) and after (output, pre-activation).</summary>
     internal string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module,
-        ChannelAffine? inputAffine, ChannelAffine? outputAffine, bool applyActivation)
+        ChannelAffine? inputAffine, ChannelAffine? outputAffine, bool applyActivation, (int Top, int Bottom, int Left, int Right) extraPads = default)
     {
         var conv = ((Conv2DModule)module).Conv;
         float[] weight = TensorData.ToArray(conv.weight!);
@@ -115,7 +115,7 @@ public sealed class Conv2D : Layer, IHasActivation
             OnnxGraphBuilder.Ints("kernel_shape", KernelSize.Height, KernelSize.Width),
             OnnxGraphBuilder.Ints("strides", Strides.Height, Strides.Width),
             OnnxGraphBuilder.Ints("dilations", Dilation, Dilation),
-            OnnxGraphBuilder.Ints("pads", h.Before, w.Before, h.After, w.After),
+            OnnxGraphBuilder.Ints("pads", h.Before + extraPads.Top, w.Before + extraPads.Left, h.After + extraPads.Bottom, w.After + extraPads.Right),
             OnnxGraphBuilder.Int("group", Groups));
         return applyActivation ? ActivationFunctions.Export(graph, Activation, output) : output;
     }

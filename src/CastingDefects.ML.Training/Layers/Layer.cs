@@ -1,4 +1,5 @@
 using CastingDefects.ML.Training.Export;
+using CastingDefects.ML.Training.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,6 +14,27 @@ public abstract class Layer
     /// <summary>Layer name, unique within a model (Keras style: conv2d, conv2d_1, …).</summary>
     public string Name { get; internal set; } = "";
 
+    /// <summary>
+    /// False freezes the layer (Keras's <c>layer.trainable = False</c>): its weights get no gradient, its parameters are
+    /// counted as non-trainable, and a frozen BatchNormalization keeps using its moving statistics while the rest trains.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
+
+    /// <summary>Gives the layer an explicit name (otherwise it is named from its type when added to a model).</summary>
+    public Layer WithName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+        return this;
+    }
+
+    /// <summary>Applies the layer to a symbolic tensor of a functional model (Keras's <c>layer(x)</c>).</summary>
+    public KerasTensor Call(KerasTensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Scope.AddNode(this, [input], () => OutputShape(input.Shape));
+    }
+
     /// <summary>Keras's class name, used as the name stem and in <c>Summary()</c>.</summary>
     public abstract string KerasType { get; }
 
@@ -24,6 +46,12 @@ public abstract class Layer
 
     /// <summary>Non-trainable parameters (BatchNormalization's moving mean and variance).</summary>
     public virtual long NonTrainableParameters(TensorShape input) => 0;
+
+    /// <summary>Trainable parameters as counted in a model: zero when the layer is frozen.</summary>
+    internal long EffectiveTrainable(TensorShape input) => Trainable ? TrainableParameters(input) : 0;
+
+    /// <summary>Non-trainable parameters as counted in a model: everything when the layer is frozen.</summary>
+    internal long EffectiveNonTrainable(TensorShape input) => NonTrainableParameters(input) + (Trainable ? 0 : TrainableParameters(input));
 
     /// <summary>Creates the TorchSharp module, initialised as Keras initialises this layer.</summary>
     public abstract nn.Module<Tensor, Tensor> Build(TensorShape input);

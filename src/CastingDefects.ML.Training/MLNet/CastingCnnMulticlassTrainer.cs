@@ -22,19 +22,7 @@ public sealed class CastingCnnMulticlassTrainer : CastingCnnTrainerBase
     /// <inheritdoc />
     public override ITransformer Fit(IDataView input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var label = input.Schema.GetColumnOrNull(Options.LabelColumnName)
-            ?? throw new ArgumentException($"The input has no '{Options.LabelColumnName}' column; map the class names to keys first (MapClassNamesToKey).", nameof(input));
-        if (label.Type is not KeyDataViewType)
-            throw new ArgumentException($"Column '{Options.LabelColumnName}' must be a key over the class names (MapClassNamesToKey), not {label.Type}.", nameof(input));
-        VBuffer<ReadOnlyMemory<char>> keyValues = default;
-        if (label.Annotations.Schema.GetColumnOrNull("KeyValues") is null)
-            throw new ArgumentException($"Key column '{Options.LabelColumnName}' has no key values (class names).", nameof(input));
-        label.GetKeyValues(ref keyValues);
-        var classes = keyValues.DenseValues().Select(v => v.ToString()).ToList();
-        if (classes.Count < 3)
-            throw new ArgumentException($"The label has {classes.Count} classes; use BinaryClassification.Trainers.CastingCnn for two.", nameof(input));
-
+        var classes = LabelKeys.ClassNames(input, Options.LabelColumnName, "BinaryClassification.Trainers.CastingCnn");
         var (network, _) = Train(input, classes.Count);
         ClassNames = classes;
         OnnxModel = network.ToOnnx(classes);
@@ -42,11 +30,5 @@ public sealed class CastingCnnMulticlassTrainer : CastingCnnTrainerBase
     }
 
     /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        if (inputSchema.All(c => c.Name != Options.FeatureColumnName))
-            throw new ArgumentException($"The input has no '{Options.FeatureColumnName}' column; put LoadCastingImages(...) before the trainer.", nameof(inputSchema));
-        return inputSchema;
-    }
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.RequireFeatures(inputSchema, Options.FeatureColumnName);
 }

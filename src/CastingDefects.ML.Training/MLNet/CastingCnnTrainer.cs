@@ -33,23 +33,5 @@ public sealed class CastingCnnTrainer : CastingCnnTrainerBase
     }
 
     /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        var features = inputSchema.FirstOrDefault(c => c.Name == Options.FeatureColumnName);
-        if (features.Name is null)
-            throw new ArgumentException($"The input has no '{Options.FeatureColumnName}' column; put LoadCastingImages(...) before the trainer.", nameof(inputSchema));
-        // The output adds the scalar Score, Probability and PredictedLabel columns; SchemaShape has no public builder,
-        // so describe them through a DataViewSchema and ML.NET's own conversion.
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumn("Score", NumberDataViewType.Single);
-        builder.AddColumn("Probability", NumberDataViewType.Single);
-        builder.AddColumn("PredictedLabel", BooleanDataViewType.Instance);
-        var create = typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic, [typeof(DataViewSchema)]);
-        var added = (SchemaShape?)create?.Invoke(null, [builder.ToSchema()]);
-        if (added is null) return inputSchema;
-        var columns = inputSchema.Where(c => added.All(a => a.Name != c.Name)).Concat(added).ToArray();
-        return (SchemaShape)Activator.CreateInstance(typeof(SchemaShape), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic,
-            null, [columns.AsEnumerable()], null)!;
-    }
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Binary(inputSchema, Options.FeatureColumnName);
 }

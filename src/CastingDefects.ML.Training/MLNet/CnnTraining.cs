@@ -14,31 +14,9 @@ internal static class CnnTraining
     public static (Sequential Network, History History, ImageTensorData? Validation) Fit(MLContext mlContext, CastingCnnOptions options, IDataView input, int classes)
     {
         var image = options.Image;
-        image.Validate();
-        var shape = new TensorShape(image.Channels, image.Height, image.Width);
-
-        IDataView trainView = input;
-        IDataView? validationView = null;
-        if (options.ValidationSet is not null)
-            validationView = options.ValidationSet.Schema.GetColumnOrNull(options.FeatureColumnName) is null
-                ? mlContext.Transforms.LoadCastingImages(image).Fit(options.ValidationSet).Transform(options.ValidationSet)
-                : options.ValidationSet;
-        else if (options.ValidationFraction > 0 && classes == 2)
-        {
-            var split = mlContext.Data.StratifiedSplit(input, options.ValidationFraction, options.Seed);
-            (trainView, validationView) = (split.TrainSet, split.TestSet);
-        }
-        else if (options.ValidationFraction > 0)
-        {
-            var split = mlContext.Data.TrainTestSplit(input, options.ValidationFraction, seed: options.Seed);
-            (trainView, validationView) = (split.TrainSet, split.TestSet);
-        }
-
-        var train = ImageTensorData.FromDataView(trainView, shape, options.FeatureColumnName, options.LabelColumnName);
-        var validation = validationView is null ? null : ImageTensorData.FromDataView(validationView, shape, options.FeatureColumnName, options.LabelColumnName);
-        var present = train.Labels.Distinct().Count();
-        if (present < classes)
-            throw new InvalidOperationException($"The training data has images of {present} of the {classes} classes; every class needs training images.");
+        var (train, validation) = TrainingViews.Read(mlContext, input, image, options.ValidationSet, options.ValidationFraction, options.Seed,
+            options.FeatureColumnName, options.LabelColumnName, classes);
+        var shape = train.Shape;
 
         var network = options.Architecture(image, classes);
         if (network.InputShape != shape)
@@ -52,7 +30,7 @@ internal static class CnnTraining
             callbacks.Add(new EarlyStopping("val_loss", options.EarlyStoppingPatience ?? int.MaxValue, restoreBestWeights: true));
         if (options.ReduceLearningRatePatience is { } lrPatience)
             callbacks.Add(new ReduceLROnPlateau(validation is null ? "loss" : "val_loss", 0.1, lrPatience));
-        if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(report));
+        if (options.MetricsCallback is { } report) callbacks.Add(new EpochReporter(report));
 
         var history = network.Fit(train, validation, options.Epochs, options.BatchSize, callbacks, new FitOptions
         {
@@ -61,10 +39,5 @@ internal static class CnnTraining
             CancellationToken = options.CancellationToken,
         });
         return (network, history, validation);
-    }
-
-    private sealed class LambdaCallback(Action<EpochLog> report) : Callback
-    {
-        public override void OnEpochEnd(TrainingContext context, EpochLog log) => report(log);
     }
 }

@@ -1,3 +1,4 @@
+using CastingDefects.ML.Training.Transfer;
 using Microsoft.ML;
 
 namespace CastingDefects.ML.Training.MLNet;
@@ -22,5 +23,22 @@ public static class TrainerCatalogExtensions
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new CastingCnnMulticlassTrainer(new MLContext(options?.Seed ?? 42), options ?? new CastingCnnOptions());
+    }
+
+    /// <summary>
+    /// Transfer learning from a pretrained backbone (default: ImageNet ResNet18, shipped offline):
+    /// <c>mlContext.BinaryClassification.Trainers.ImageTransfer(options)</c>.
+    /// </summary>
+    public static ImageTransferTrainer ImageTransfer(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, ImageTransferOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new ImageTransferTrainer(new MLContext(options?.Seed ?? 42), options ?? new ImageTransferOptions());
+    }
+
+    /// <summary>Transfer learning for three or more classes: <c>mlContext.MulticlassClassification.Trainers.ImageTransfer(options)</c>.</summary>
+    public static ImageTransferMulticlassTrainer ImageTransfer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, ImageTransferOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new ImageTransferMulticlassTrainer(new MLContext(options?.Seed ?? 42), options ?? new ImageTransferOptions());
     }
 }

@@ -1,4 +1,5 @@
 using CastingDefects.ML.Training.Layers;
+using CastingDefects.ML.Training.Models.Applications;
 
 namespace CastingDefects.ML.Training.Models;
 
@@ -6,7 +7,7 @@ namespace CastingDefects.ML.Training.Models;
 public static class CastingArchitectures
 {
     /// <summary>Names accepted by <see cref="Create"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["paper"];
+    public static IReadOnlyList<string> Names { get; } = ["paper", "mobilenetv2", "nasnetmobile", "resnet50", "resnet18", "resnet18-pretrained"];
 
     /// <summary>
     /// The paper's custom CNN (Bolla, Kingam, Ethiraj 2022, from its published code): five 3x3 valid convolutions
@@ -37,10 +38,54 @@ public static class CastingArchitectures
         return classes == 2 ? body.Dense(1, Activation.Sigmoid) : body.Dense(classes, Activation.Softmax);
     }
 
-    /// <summary>An architecture by name (see <see cref="Names"/>); throws <see cref="ArgumentException"/> naming the choices.</summary>
-    public static Sequential Create(string name, bool grayscale, int imageSize, int classes = 2) => name.ToLowerInvariant() switch
+    /// <summary>
+    /// An architecture by name (see <see cref="Names"/>); throws <see cref="ArgumentException"/> naming the choices.
+    /// The comparison networks are the Keras application backbones (random initialisation) followed by global average
+    /// pooling and the head: <see cref="HeadKind.Sigmoid1"/> (the library's binary default, one unit) or
+    /// <see cref="HeadKind.Softmax2"/> (the paper's Table 1 counts). <c>resnet18-pretrained</c> is ResNet18 with the
+    /// ImageNet weights of Microsoft.ML.DnnImageFeaturizer.ResNet18 and the whole network trainable (fine-tuning).
+    /// </summary>
+    public static Sequential Create(string name, bool grayscale, int imageSize, int classes = 2, HeadKind? head = null)
     {
-        "paper" or "paper-gray" => Paper(grayscale, imageSize, imageSize, classes),
-        _ => throw new ArgumentException($"Unknown architecture '{name}'. Available: {string.Join(", ", Names)}.", nameof(name)),
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier needs at least two classes.");
+        var kind = classes > 2 ? HeadKind.SoftmaxN : head ?? HeadKind.Sigmoid1;
+        if (classes == 2 && kind == HeadKind.SoftmaxN) throw new ArgumentException("A binary classifier takes the Sigmoid1 or Softmax2 head.", nameof(head));
+        int channels = grayscale ? 1 : 3;
+        string key = name.ToLowerInvariant();
+        Functional? backbone = key switch
+        {
+            "paper" or "paper-gray" => null,
+            "mobilenetv2" => MobileNetV2.Create(channels, imageSize, imageSize),
+            "nasnetmobile" or "nasnet" => NASNetMobile.Create(channels, imageSize, imageSize),
+            "resnet50" => ResNet50.Create(channels, imageSize, imageSize),
+            "resnet18" => ResNet18.Create(channels, imageSize, imageSize),
+            "resnet18-pretrained" => null,
+            _ => throw new ArgumentException($"Unknown architecture '{name}'. Available: {string.Join(", ", Names)}.", nameof(name)),
+        };
+        if (key == "resnet18-pretrained") return PretrainedResNet18.Create(grayscale, imageSize, kind, classes, freezeBackbone: false);
+        if (backbone is null)
+        {
+            if (kind != HeadKind.Softmax2) return Paper(grayscale, imageSize, imageSize, classes);
+            var paper = Paper(grayscale, imageSize, imageSize, classes);
+            var softmax = new Sequential((channels, imageSize, imageSize), paper.Name);
+            foreach (var layer in paper.Layers.Take(paper.Layers.Count - 1)) softmax.Add(layer);
+            return AddHead(softmax, kind, classes);
+        }
+        string modelName = grayscale ? key + "-gray" : key;
+        var model = new Sequential((channels, imageSize, imageSize), modelName).Add(backbone).GlobalAveragePooling2D();
+        return AddHead(model, kind, classes);
+    }
+
+    /// <summary>Appends the classification head: Dense(1, sigmoid), Dense(2, softmax) or Dense(classes, softmax).</summary>
+    public static Sequential AddHead(Sequential model, HeadKind head, int classes = 2)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return head switch
+        {
+            HeadKind.Sigmoid1 => model.Dense(1, Activation.Sigmoid),
+            HeadKind.Softmax2 => model.Dense(2, Activation.Softmax),
+            _ => model.Dense(classes, Activation.Softmax),
+        };
+    }
 }

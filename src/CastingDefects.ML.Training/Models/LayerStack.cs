@@ -12,6 +12,7 @@ namespace CastingDefects.ML.Training.Models;
 public sealed class LayerStack : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks = new();
+    private readonly List<nn.Module<Tensor, Tensor>> _frozen = new();
 
     internal LayerStack(string name, IReadOnlyList<Layer> layers, TensorShape input) : base(name)
     {
@@ -27,6 +28,11 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
                 (true, ActivationLayer { Activation: Activation.Sigmoid or Activation.Softmax }) => new Lambda(layer.Name, x => x),
                 _ => layer.Build(shape),
             };
+            if (!layer.Trainable)
+            {
+                foreach (var p in module.parameters()) p.requires_grad = false;
+                _frozen.Add(module);
+            }
             blocks.Add(module);
             shape = layer.OutputShape(shape);
         }
@@ -35,6 +41,13 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
 
     /// <summary>The modules, one per layer, in order.</summary>
     public IReadOnlyList<nn.Module<Tensor, Tensor>> Blocks => blocks.ToList();
+
+    /// <inheritdoc />
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        foreach (var m in _frozen) m.train(false); // frozen layers (Trainable = false) stay in inference mode
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)

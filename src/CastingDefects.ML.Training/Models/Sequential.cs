@@ -71,10 +71,18 @@ public sealed class Sequential : IDisposable
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (_module is not null) throw new InvalidOperationException($"Model '{Name}' is already built; add layers before training or exporting.");
-        string stem = SnakeCase(layer.KerasType);
-        _nameCounts.TryGetValue(stem, out int n);
-        _nameCounts[stem] = n + 1;
-        layer.Name = n == 0 ? stem : $"{stem}_{n}";
+        if (layer.Name.Length == 0)
+        {
+            string stem = GraphScope.SnakeCase(layer.KerasType);
+            do
+            {
+                _nameCounts.TryGetValue(stem, out int n);
+                _nameCounts[stem] = n + 1;
+                layer.Name = n == 0 ? stem : $"{stem}_{n}";
+            } while (_layers.Any(l => l.Name == layer.Name));
+        }
+        else if (_layers.Any(l => l.Name == layer.Name))
+            throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'.", nameof(layer));
         var input = OutputShape;
         layer.OutputShape(input); // validates
         _layers.Add(layer);
@@ -136,7 +144,7 @@ public sealed class Sequential : IDisposable
         var shape = InputShape;
         foreach (var layer in _layers)
         {
-            long p = layer.TrainableParameters(shape) + layer.NonTrainableParameters(shape);
+            long p = layer.EffectiveTrainable(shape) + layer.EffectiveNonTrainable(shape);
             shape = layer.OutputShape(shape);
             rows.Add(new SummaryRow(layer.Name, layer.KerasType, shape, p));
         }
@@ -150,8 +158,8 @@ public sealed class Sequential : IDisposable
         var shape = InputShape;
         foreach (var layer in _layers)
         {
-            trainable += layer.TrainableParameters(shape);
-            nonTrainable += layer.NonTrainableParameters(shape);
+            trainable += layer.EffectiveTrainable(shape);
+            nonTrainable += layer.EffectiveNonTrainable(shape);
             shape = layer.OutputShape(shape);
         }
         return new ParameterCounts(trainable + nonTrainable, trainable, nonTrainable);
@@ -290,9 +298,6 @@ public sealed class Sequential : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _module?.Dispose();
-
-    private static string SnakeCase(string kerasType) =>
-        System.Text.RegularExpressions.Regex.Replace(kerasType, "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant();
 
     private static string FormatBytes(long bytes) => bytes switch
     {

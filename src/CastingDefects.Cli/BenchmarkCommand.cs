@@ -1,0 +1,80 @@
+using System.CommandLine;
+using CastingDefects.ML.IO;
+using CastingDefects.ML.Training.Benchmarking;
+
+namespace CastingDefects.Cli;
+
+internal static class BenchmarkCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "A short subset: batch 1 and 10, one thread (about two minutes)" };
+        var models = new Option<string[]>("--models") { Description = "Models (default: paper-gray paper mobilenetv2 nasnetmobile resnet50 resnet18)", AllowMultipleArgumentsPerToken = true };
+        var engines = new Option<string[]>("--engines") { Description = "Engines: onnxruntime mlnet torchsharp (default all)", AllowMultipleArgumentsPerToken = true };
+        var batches = new Option<int[]>("--batches") { Description = "Batch sizes (default 1 10 50 100 715; --quick: 1 10)", AllowMultipleArgumentsPerToken = true };
+        var size = new Option<int>("--image-size") { Description = "Input width and height", DefaultValueFactory = _ => 300 };
+        var output = new Option<string?>("--out") { Description = "Folder for the markdown tables (tables.md) and results.json" };
+        var json = new Option<bool>("--json") { Description = "Print JSON: { results: [ { model, engine, batch, threads, ms_per_image, speedup_vs_custom, … } ] }" };
+        var command = new Command("benchmark", "Measure CPU inference latency of the custom model and the comparison networks on each engine and print the paper's Tables 1, 3, 4 and 5.")
+            { quick, models, engines, batches, size, output, json };
+        command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
+        {
+            var basePlan = parse.GetValue(quick) ? BenchmarkPlan.Quick : new BenchmarkPlan();
+            var plan = new BenchmarkPlan
+            {
+                Models = parse.GetValue(models) is { Length: > 0 } m ? m.Select(ValidateModel).ToList() : basePlan.Models,
+                Engines = parse.GetValue(engines) is { Length: > 0 } e ? e.Select(ParseEngine).ToList() : basePlan.Engines,
+                Batches = parse.GetValue(batches) is { Length: > 0 } b ? b.Select(ValidateBatch).ToList() : basePlan.Batches,
+                Threads = basePlan.Threads, Budget = basePlan.Budget, MinRuns = basePlan.MinRuns, ImageSize = parse.GetValue(size),
+            };
+            bool quiet = parse.GetValue(json);
+            var footprints = LatencyBenchmark.Footprints(plan.Models, plan.ImageSize);
+            var results = LatencyBenchmark.Run(plan, quiet ? null : Console.WriteLine, token);
+            string tables = PaperTables.Markdown(footprints, results, "onnxruntime", 1);
+            var document = new
+            {
+                image_size = plan.ImageSize, cores = Environment.ProcessorCount,
+                results = results.Select(r => new
+                {
+                    model = r.Model, engine = r.Engine, batch = r.Batch, threads = r.Threads, ms_per_image = r.MsPerImage, speedup_vs_custom = r.SpeedupVsCustom,
+                    median_ms = r.MedianMs, mean_ms = r.MeanMs, runs = r.Runs, allocated_bytes_per_call = r.AllocatedBytesPerCall,
+                }),
+                models = footprints.Select(f => new
+                {
+                    model = f.Model, total_params = f.TotalParams, trainable_params = f.TrainableParams, non_trainable_params = f.NonTrainableParams,
+                    onnx_megabytes = f.OnnxMegabytes,
+                }),
+            };
+            if (parse.GetValue(output) is { } folder)
+            {
+                Directory.CreateDirectory(folder);
+                AtomicFile.Write(Path.Combine(folder, "tables.md"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(tables)));
+                AtomicFile.Write(Path.Combine(folder, "results.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, CliJson.Options)));
+            }
+            if (quiet) CliJson.Print(document);
+            else
+            {
+                Console.WriteLine();
+                Console.Write(tables);
+            }
+            return 0;
+        })));
+        return command;
+    }
+
+    private static string ValidateModel(string name)
+    {
+        string[] known = ["paper-gray", "paper", "mobilenetv2", "mobilenetv2-gray", "nasnetmobile", "nasnetmobile-gray", "resnet50", "resnet50-gray", "resnet18", "resnet18-gray"];
+        return known.Contains(name) ? name : throw new ArgumentException($"Unknown model '{name}' (--models). Available: {string.Join(", ", known)}.");
+    }
+
+    private static InferenceEngine ParseEngine(string name) => name.ToLowerInvariant() switch
+    {
+        "onnxruntime" or "ort" => InferenceEngine.OnnxRuntime,
+        "mlnet" => InferenceEngine.MLNet,
+        "torchsharp" => InferenceEngine.TorchSharp,
+        _ => throw new ArgumentException($"Unknown engine '{name}' (--engines). Available: onnxruntime, mlnet, torchsharp."),
+    };
+
+    private static int ValidateBatch(int batch) => batch > 0 ? batch : throw new ArgumentException($"Batch sizes must be positive (--batches), got {batch}.");
+}

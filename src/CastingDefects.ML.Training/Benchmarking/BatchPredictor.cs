@@ -1,0 +1,123 @@
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.Training.Models;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace CastingDefects.ML.Training.Benchmarking;
+
+/// <summary>Predicts defect probabilities for a batch of preprocessed images [N, C, H, W] with one engine.</summary>
+public abstract class BatchPredictor : IDisposable
+{
+    /// <summary>The engine.</summary>
+    public abstract InferenceEngine Engine { get; }
+
+    /// <summary>Probabilities of <paramref name="count"/> images.</summary>
+    public abstract float[] Predict(float[] pixels, int count);
+
+    /// <summary>Creates the predictor for a built network (its ONNX export for the ONNX-based engines).</summary>
+    /// <param name="engine">Engine to use.</param>
+    /// <param name="network">The network (built).</param>
+    /// <param name="onnx">Its ONNX export.</param>
+    /// <param name="threads">Threads: 1, or 0 for all cores. The ML.NET engine always uses ONNX Runtime's default (all cores).</param>
+    /// <param name="workFolder">Where the ML.NET engine saves its .zip.</param>
+    public static BatchPredictor Create(InferenceEngine engine, Sequential network, byte[] onnx, int threads, string workFolder) => engine switch
+    {
+        InferenceEngine.OnnxRuntime => new OnnxRuntimePredictor(onnx, threads),
+        InferenceEngine.MLNet => new MLNetPredictor(onnx, workFolder),
+        InferenceEngine.TorchSharp => new TorchSharpPredictor(network, threads),
+        _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, null),
+    };
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the engine's resources.</summary>
+    protected virtual void Dispose(bool disposing) { }
+
+    private sealed class OnnxRuntimePredictor(byte[] onnx, int threads) : BatchPredictor
+    {
+        private readonly CastingOnnxModel _model = new(onnx, threads == 0 ? Environment.ProcessorCount : threads);
+
+        public override InferenceEngine Engine => InferenceEngine.OnnxRuntime;
+
+        public override float[] Predict(float[] pixels, int count) => _model.PredictProbabilities(pixels, count);
+
+        protected override void Dispose(bool disposing) => _model.Dispose();
+    }
+
+    private sealed class TorchSharpPredictor : BatchPredictor
+    {
+        private readonly Sequential _network;
+        private readonly int _threads;
+
+        public TorchSharpPredictor(Sequential network, int threads)
+        {
+            _network = network;
+            _threads = threads == 0 ? Environment.ProcessorCount : threads;
+            _network.Module.eval();
+        }
+
+        public override InferenceEngine Engine => InferenceEngine.TorchSharp;
+
+        public override float[] Predict(float[] pixels, int count)
+        {
+            set_num_threads(_threads);
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            var shape = _network.InputShape;
+            var x = tensor(pixels, [count, shape.Channels, shape.Height, shape.Width]);
+            return _network.Probabilities(_network.Module.forward(x)).data<float>().ToArray();
+        }
+    }
+
+    /// <summary>Input row of the ML.NET engine: one preprocessed image.</summary>
+    private sealed class FeaturesRow
+    {
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class MLNetPredictor : BatchPredictor
+    {
+        private readonly PredictionEngine<FeaturesRow, CastingVerdict> _engine;
+        private readonly int _length;
+
+        public MLNetPredictor(byte[] onnx, string workFolder)
+        {
+            using var meta = new CastingOnnxModel(onnx, 1);
+            var image = meta.Image;
+            _length = image.FeatureLength;
+            var ml = new MLContext(seed: 1);
+            var schema = SchemaDefinition.Create(typeof(FeaturesRow));
+            schema[nameof(FeaturesRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, _length);
+            var empty = ml.Data.LoadFromEnumerable(Array.Empty<FeaturesRow>(), schema);
+            var model = ml.Transforms.ScoreWithOnnx(onnx, image).Fit(empty);
+            Directory.CreateDirectory(workFolder);
+            string path = Path.Combine(workFolder, $"{meta.Architecture}-{image.Width}.zip");
+            ml.Model.SaveCastingModel(model, empty.Schema, path); // the deployed artifact, loaded as an app would
+            var loaded = ml.Model.LoadCastingModel(path);
+            _engine = ml.Model.CreatePredictionEngine<FeaturesRow, CastingVerdict>(loaded, inputSchemaDefinition: schema);
+        }
+
+        public override InferenceEngine Engine => InferenceEngine.MLNet;
+
+        public override float[] Predict(float[] pixels, int count)
+        {
+            var result = new float[count];
+            var row = new FeaturesRow();
+            for (int i = 0; i < count; i++)
+            {
+                row.Features = pixels.AsSpan(i * _length, _length).ToArray();
+                result[i] = _engine.Predict(row).Probability;
+            }
+            return result;
+        }
+
+        protected override void Dispose(bool disposing) => _engine.Dispose();
+    }
+}

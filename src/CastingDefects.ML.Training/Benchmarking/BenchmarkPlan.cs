@@ -1,0 +1,38 @@
+namespace CastingDefects.ML.Training.Benchmarking;
+
+/// <summary>What <see cref="LatencyBenchmark"/> measures.</summary>
+public sealed class BenchmarkPlan
+{
+    /// <summary>Models (default: the custom model in RGB and gray and the four comparison networks).</summary>
+    public IReadOnlyList<string> Models { get; init; } = ["paper-gray", "paper", "mobilenetv2", "nasnetmobile", "resnet50", "resnet18"];
+
+    /// <summary>Engines (default all three).</summary>
+    public IReadOnlyList<InferenceEngine> Engines { get; init; } = [InferenceEngine.OnnxRuntime, InferenceEngine.MLNet, InferenceEngine.TorchSharp];
+
+    /// <summary>Batch sizes (default the paper's 1, 10, 50, 100, 715).</summary>
+    public IReadOnlyList<int> Batches { get; init; } = [1, 10, 50, 100, 715];
+
+    /// <summary>Thread settings: 1, and 0 for all cores (default both).</summary>
+    public IReadOnlyList<int> Threads { get; init; } = [1, 0];
+
+    /// <summary>Input width and height (default 300, the paper's).</summary>
+    public int ImageSize { get; init; } = 300;
+
+    /// <summary>Measuring time per configuration after warm-up (default 2 s).</summary>
+    public TimeSpan Budget { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Minimum measured calls per configuration (default 5).</summary>
+    public int MinRuns { get; init; } = 5;
+
+    /// <summary>
+    /// Skips configurations whose estimated time per call exceeds this (large networks at batch 715 on TorchSharp
+    /// take minutes per call); default 60 s.
+    /// </summary>
+    public TimeSpan MaxCallTime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A short subset for a quick look: all models, batch 1 and 10, one thread, ONNX Runtime and TorchSharp at batch 1.</summary>
+    public static BenchmarkPlan Quick { get; } = new()
+    {
+        Batches = [1, 10], Threads = [1], Budget = TimeSpan.FromSeconds(0.5), MinRuns = 3,
+    };
+}

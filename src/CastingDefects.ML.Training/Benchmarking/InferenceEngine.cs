@@ -1,0 +1,12 @@
+namespace CastingDefects.ML.Training.Benchmarking;
+
+/// <summary>The ways the library runs a trained network.</summary>
+public enum InferenceEngine
+{
+    /// <summary>ONNX Runtime directly (<see cref="Inference.CastingOnnxModel"/>): the deployment path.</summary>
+    OnnxRuntime,
+    /// <summary>ML.NET: a <c>PredictionEngine</c> over the saved .zip, one row at a time.</summary>
+    MLNet,
+    /// <summary>TorchSharp eager mode (the training engine), under <c>no_grad</c>.</summary>
+    TorchSharp,
+}

@@ -1,0 +1,40 @@
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Training.Data;
+using CastingDefects.ML.Training.Layers;
+using Microsoft.ML;
+
+namespace CastingDefects.ML.Training.MLNet;
+
+/// <summary>Reads the training view and the validation view (given, or split off stratified) into memory for the trainers.</summary>
+internal static class TrainingViews
+{
+    public static (ImageTensorData Train, ImageTensorData? Validation) Read(MLContext mlContext, IDataView input, CastingImageOptions image,
+        IDataView? validationSet, double validationFraction, int seed, string featureColumn, string labelColumn, int classes)
+    {
+        image.Validate();
+        var shape = new TensorShape(image.Channels, image.Height, image.Width);
+        IDataView trainView = input;
+        IDataView? validationView = null;
+        if (validationSet is not null)
+            validationView = validationSet.Schema.GetColumnOrNull(featureColumn) is null
+                ? mlContext.Transforms.LoadCastingImages(image).Fit(validationSet).Transform(validationSet)
+                : validationSet;
+        else if (validationFraction > 0 && classes == 2)
+        {
+            var split = mlContext.Data.StratifiedSplit(input, validationFraction, seed);
+            (trainView, validationView) = (split.TrainSet, split.TestSet);
+        }
+        else if (validationFraction > 0)
+        {
+            var split = mlContext.Data.TrainTestSplit(input, validationFraction, seed: seed);
+            (trainView, validationView) = (split.TrainSet, split.TestSet);
+        }
+
+        var train = ImageTensorData.FromDataView(trainView, shape, featureColumn, labelColumn);
+        var validation = validationView is null ? null : ImageTensorData.FromDataView(validationView, shape, featureColumn, labelColumn);
+        int present = train.Labels.Distinct().Count();
+        if (present < classes)
+            throw new InvalidOperationException($"The training data has images of {present} of the {classes} classes; every class needs training images.");
+        return (train, validation);
+    }
+}

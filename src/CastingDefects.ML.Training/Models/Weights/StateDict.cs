@@ -1,0 +1,96 @@
+using CastingDefects.ML.Training.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CastingDefects.ML.Training.Models.Weights;
+
+/// <summary>
+/// Moves weights between a model and a state dict keyed PyTorch-style by layer name: <c>{layer}.weight</c>,
+/// <c>{layer}.bias</c>, BatchNormalization's <c>running_mean</c> and <c>running_var</c>, and for SeparableConv2D
+/// <c>{layer}.depthwise.weight</c> and <c>{layer}.pointwise.weight</c>/<c>.bias</c>. Layouts are PyTorch's: convolution
+/// kernels [out, in/groups, kh, kw], Dense [out, in]. Layers of a <see cref="Functional"/> are addressed by their own
+/// names (ResNet18 uses torchvision's, so a torchvision state dict loads as is); layers of the outer
+/// <see cref="Sequential"/> by theirs.
+/// </summary>
+public static class StateDict
+{
+    /// <summary>Every weight of the model, keyed as described above.</summary>
+    public static Dictionary<string, NamedTensor> Get(Sequential model)
+    {
+        var result = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
+        foreach (var (name, tensor) in Parameters(model))
+            result[name] = new NamedTensor(tensor.shape, Export.TensorData.ToArray(tensor));
+        return result;
+    }
+
+    /// <summary>
+    /// Copies the entries whose names match into the model (built first if needed) and returns the names of the
+    /// model's weights that were not found. Keys the model does not have (a classifier of 1000 classes, for example)
+    /// are ignored; a shape mismatch throws <see cref="InvalidDataException"/> naming the key.
+    /// </summary>
+    public static IReadOnlyList<string> Load(Sequential model, IReadOnlyDictionary<string, NamedTensor> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var missing = new List<string>();
+        using var _ = no_grad();
+        foreach (var (name, target) in Parameters(model))
+        {
+            if (!weights.TryGetValue(name, out var source))
+            {
+                missing.Add(name);
+                continue;
+            }
+            if (!source.Shape.SequenceEqual(target.shape))
+                throw new InvalidDataException($"Weight '{name}' has shape [{string.Join(", ", source.Shape)}] but the model expects [{string.Join(", ", target.shape)}].");
+            using var values = tensor(source.Values).reshape(source.Shape);
+            target.copy_(values);
+        }
+        return missing;
+    }
+
+    private static IEnumerable<(string Name, Tensor Tensor)> Parameters(Sequential model)
+    {
+        var blocks = model.Module.Blocks;
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            var layer = model.Layers[i];
+            if (layer is Functional functional)
+            {
+                var graph = (GraphModule)blocks[i];
+                foreach (var inner in functional.Layers.Where(l => l is not MergeLayer))
+                    foreach (var entry in LayerParameters(inner, graph.ModuleOf(inner.Name)))
+                        yield return entry;
+            }
+            else
+                foreach (var entry in LayerParameters(layer, blocks[i]))
+                    yield return entry;
+        }
+    }
+
+    private static IEnumerable<(string Name, Tensor Tensor)> LayerParameters(Layer layer, nn.Module<Tensor, Tensor> module)
+    {
+        string n = layer.Name;
+        switch (module)
+        {
+            case Conv2D.Conv2DModule conv:
+                yield return ($"{n}.weight", conv.Conv.weight!);
+                if (conv.Conv.bias is not null) yield return ($"{n}.bias", conv.Conv.bias);
+                break;
+            case SeparableConv2D.SeparableModule sep:
+                yield return ($"{n}.depthwise.weight", sep.Depthwise.Conv.weight!);
+                yield return ($"{n}.pointwise.weight", sep.Pointwise.Conv.weight!);
+                if (sep.Pointwise.Conv.bias is not null) yield return ($"{n}.pointwise.bias", sep.Pointwise.Conv.bias);
+                break;
+            case Dense.DenseModule dense:
+                yield return ($"{n}.weight", dense.Linear.weight!);
+                if (dense.Linear.bias is not null) yield return ($"{n}.bias", dense.Linear.bias);
+                break;
+            case TorchSharp.Modules.NormBase bn:
+                yield return ($"{n}.weight", bn.weight!);
+                yield return ($"{n}.bias", bn.bias!);
+                yield return ($"{n}.running_mean", bn.running_mean!);
+                yield return ($"{n}.running_var", bn.running_var!);
+                break;
+        }
+    }
+}
