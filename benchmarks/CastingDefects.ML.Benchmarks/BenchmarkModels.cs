@@ -1,29 +1,26 @@
+using CastingDefects.ML.Training.Benchmarking;
 using CastingDefects.ML.Training.Models;
 
 namespace CastingDefects.ML.Benchmarks;
 
-/// <summary>ONNX models for latency benchmarks: latency does not depend on the weights, so untrained networks do.</summary>
+/// <summary>Models for latency benchmarks: latency does not depend on the weights, so untrained networks do.</summary>
 public static class BenchmarkModels
 {
-    public static readonly Dictionary<string, byte[]> Cache = new();
+    private static readonly Dictionary<string, (Sequential Network, byte[] Onnx)> Cache = new();
 
-    /// <summary>The ONNX bytes of an architecture at its benchmark size (300x300, as the paper).</summary>
-    public static byte[] Onnx(string name, int imageSize = 300)
+    /// <summary>The network and its ONNX export at the benchmark size (300x300, as the paper).</summary>
+    public static (Sequential Network, byte[] Onnx) Get(string name, int imageSize = 300)
     {
         string key = $"{name}@{imageSize}";
         lock (Cache)
         {
-            if (Cache.TryGetValue(key, out var bytes)) return bytes;
-            using var model = name switch
-            {
-                "paper" => CastingArchitectures.Paper(grayscale: false, imageSize),
-                "paper-gray" => CastingArchitectures.Paper(grayscale: true, imageSize),
-                _ => throw new ArgumentException($"unknown model {name}"),
-            };
-            model.Build(seed: 1);
-            return Cache[key] = model.ToOnnx();
+            if (!Cache.TryGetValue(key, out var entry)) Cache[key] = entry = LatencyBenchmark.Build(name, imageSize);
+            return entry;
         }
     }
+
+    /// <summary>The ONNX bytes of a model.</summary>
+    public static byte[] Onnx(string name, int imageSize = 300) => Get(name, imageSize).Onnx;
 
     public static float[] RandomInput(int count, int channels, int size, int seed = 1)
     {

@@ -30,10 +30,14 @@ internal static class BenchmarkCommand
             bool quiet = parse.GetValue(json);
             var footprints = LatencyBenchmark.Footprints(plan.Models, plan.ImageSize);
             var results = LatencyBenchmark.Run(plan, quiet ? null : Console.WriteLine, token);
+            var (custom, floor) = LatencyBenchmark.MeasureFloor(plan);
+            if (!quiet)
+                Console.WriteLine($"paper-gray batch 1, 1 thread: {custom.MedianMs:F3} ms; its convolutions alone (compute floor): {floor.MedianMs:F3} ms; ratio {custom.MedianMs / floor.MedianMs:F2}");
             string tables = PaperTables.Markdown(footprints, results, "onnxruntime", 1);
             var document = new
             {
                 image_size = plan.ImageSize, cores = Environment.ProcessorCount,
+                compute_floor = new { model = custom.Model, ms = custom.MedianMs, floor_ms = floor.MedianMs, ratio = custom.MedianMs / floor.MedianMs },
                 results = results.Select(r => new
                 {
                     model = r.Model, engine = r.Engine, batch = r.Batch, threads = r.Threads, ms_per_image = r.MsPerImage, speedup_vs_custom = r.SpeedupVsCustom,

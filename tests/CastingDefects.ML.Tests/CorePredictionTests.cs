@@ -43,17 +43,50 @@ public class CorePredictionTests
         if (File.Exists("/proc/self/maps")) Assert.DoesNotContain("libtorch", File.ReadAllText("/proc/self/maps"));
     }
 
+    [Fact]
+    public void Predict_files_batches_a_folder_and_reports_unreadable_files_without_stopping()
+    {
+        using var dir = new TempDir();
+        string data = TestImages.Dataset(dir, defective: 5, good: 5, size: 96, seed: 22);
+        var files = Directory.GetFiles(data, "*.jpeg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        string corrupt = dir.Combine("corrupt.jpeg");
+        File.WriteAllBytes(corrupt, [0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3]);
+        files.Insert(3, corrupt);
+        using var onnx = CastingOnnxModel.Load(Asset("paper-gray-64.onnx"), intraOpThreads: 1);
+        var done = new List<int>();
+        var results = onnx.PredictFiles(files, batchSize: 4, progress: new SyncProgress(done.Add));
+        Assert.Equal(files, results.Select(r => r.Path));
+        Assert.Equal([4, 8, 11], done);
+        Assert.Null(results[3].Verdict);
+        Assert.Contains("corrupt.jpeg", results[3].Error);
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (i == 3) continue;
+            Assert.Null(results[i].Error);
+            var single = onnx.Predict(files[i]);
+            Assert.Equal(single.Probability, results[i].Verdict!.Probability, 5);
+            Assert.Equal(single.PredictedLabel, results[i].Verdict!.PredictedLabel);
+        }
+    }
+
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Preprocessor_gives_exactly_the_mlnet_pipelines_pixels(bool grayscale)
+    [InlineData(true, 150, 120)]
+    [InlineData(false, 150, 120)]
+    [InlineData(true, 300, 300)] // same size as the images: the preprocessor skips the resize
+    [InlineData(false, 300, 300)]
+    public void Preprocessor_gives_exactly_the_mlnet_pipelines_pixels(bool grayscale, int width, int height)
     {
         using var dir = new TempDir();
         string data = TestImages.Dataset(dir, defective: 2, good: 2, size: 300, seed: 5);
         string png = dir.Combine("wide.png");
         File.WriteAllBytes(png, TestImages.Png(90, 40, new SkiaSharp.SKColor(200, 100, 50)));
         var files = Directory.GetFiles(data, "*.jpeg", SearchOption.AllDirectories).Append(png).ToArray();
-        var options = new CastingImageOptions { Width = 150, Height = 120, Grayscale = grayscale };
+        var options = new CastingImageOptions { Width = width, Height = height, Grayscale = grayscale };
         var ml = new MLContext(0);
         var view = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFolderRow { ImagePath = f }));
         var expected = ml.Transforms.LoadCastingImages(options).Fit(view).Transform(view).GetColumn<float[]>("Features").ToArray();

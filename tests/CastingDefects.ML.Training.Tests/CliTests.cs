@@ -38,6 +38,34 @@ public class CliTests
     }
 
     [Fact]
+    public void Benchmark_json_lists_results_with_ratios_to_the_custom_model_and_writes_the_tables()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = CliProcess.Run("benchmark", "--quick", "--models", "paper-gray", "mobilenetv2", "--engines", "onnxruntime", "torchsharp",
+            "--batches", "1", "2", "--image-size", "64", "--out", dir.Path, "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(2 * 2 * 2, results.Count); // models x engines x batches, one thread
+        foreach (var r in results)
+        {
+            Assert.Equal(1, r.GetProperty("threads").GetInt32());
+            Assert.True(r.GetProperty("ms_per_image").GetDouble() > 0);
+            double speedup = r.GetProperty("speedup_vs_custom").GetDouble();
+            if (r.GetProperty("model").GetString() == "paper-gray") Assert.Equal(1.0, speedup, 6);
+            else Assert.True(speedup > 1, $"mobilenetv2 should be slower than the custom model, got {speedup}");
+        }
+        Assert.Contains(results, r => r.GetProperty("engine").GetString() == "torchsharp" && r.GetProperty("batch").GetInt32() == 2);
+        var floor = json.RootElement.GetProperty("compute_floor");
+        Assert.True(floor.GetProperty("ratio").GetDouble() >= 0.5);
+        string tables = File.ReadAllText(Path.Combine(dir.Path, "tables.md"));
+        Assert.Contains("### Table 1", tables);
+        Assert.Contains("### Table 5", tables);
+        Assert.Contains("| mobilenetv2 | 2,259,265 |", tables);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "results.json")));
+    }
+
+    [Fact]
     public void Bad_options_and_files_give_one_clear_error()
     {
         var (code, _, stderr) = CliProcess.Run("summary", "--arch", "vgg99");

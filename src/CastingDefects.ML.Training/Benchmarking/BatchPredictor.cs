@@ -30,6 +30,9 @@ public abstract class BatchPredictor : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, null),
     };
 
+    /// <summary>Runs any single-input ONNX graph (for example <see cref="ComputeFloor.ConvolutionsOnly"/>) and returns its first output.</summary>
+    public static BatchPredictor Raw(byte[] onnx, int threads) => new RawOnnxPredictor(onnx, threads);
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -49,6 +52,39 @@ public abstract class BatchPredictor : IDisposable
         public override float[] Predict(float[] pixels, int count) => _model.PredictProbabilities(pixels, count);
 
         protected override void Dispose(bool disposing) => _model.Dispose();
+    }
+
+    private sealed class RawOnnxPredictor : BatchPredictor
+    {
+        private readonly Microsoft.ML.OnnxRuntime.InferenceSession _session;
+        private readonly string _input;
+        private readonly int[] _shape;
+
+        public RawOnnxPredictor(byte[] onnx, int threads)
+        {
+            using var options = new Microsoft.ML.OnnxRuntime.SessionOptions
+            {
+                GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
+                IntraOpNumThreads = threads == 0 ? Environment.ProcessorCount : threads, InterOpNumThreads = 1,
+            };
+            _session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx, options);
+            var input = _session.InputMetadata.Single();
+            _input = input.Key;
+            _shape = input.Value.Dimensions;
+        }
+
+        public override InferenceEngine Engine => InferenceEngine.OnnxRuntime;
+
+        public override float[] Predict(float[] pixels, int count)
+        {
+            var shape = (int[])_shape.Clone();
+            shape[0] = count;
+            var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(pixels, shape);
+            using var results = _session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(_input, tensor)]);
+            return [results[0].AsEnumerable<float>().First()];
+        }
+
+        protected override void Dispose(bool disposing) => _session.Dispose();
     }
 
     private sealed class TorchSharpPredictor : BatchPredictor

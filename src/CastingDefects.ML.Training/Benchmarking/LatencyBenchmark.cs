@@ -78,6 +78,26 @@ public static class LatencyBenchmark
         return WithRatios(results);
     }
 
+    /// <summary>
+    /// Batch-1 latency of the custom model (paper-gray) on ONNX Runtime with one thread, next to its compute floor
+    /// (<see cref="ComputeFloor"/>) measured the same way: returns (model, floor).
+    /// </summary>
+    public static (LatencyResult Model, LatencyResult Floor) MeasureFloor(BenchmarkPlan plan, string model = "paper-gray")
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var (network, onnx) = Build(model, plan.ImageSize);
+        using var _ = network;
+        using var full = BatchPredictor.Create(InferenceEngine.OnnxRuntime, network, onnx, 1, Path.GetTempPath());
+        using var floor = BatchPredictor.Raw(ComputeFloor.ConvolutionsOnly(onnx), 1);
+        int channels = network.InputShape.Channels;
+        // Interleave two rounds so that a change in machine load affects both alike.
+        var a = Measure(model, "onnxruntime", full, channels, plan.ImageSize, 1, 1, plan);
+        var b = Measure(model + " (convolutions only)", "onnxruntime", floor, channels, plan.ImageSize, 1, 1, plan);
+        var a2 = Measure(model, "onnxruntime", full, channels, plan.ImageSize, 1, 1, plan);
+        var b2 = Measure(model + " (convolutions only)", "onnxruntime", floor, channels, plan.ImageSize, 1, 1, plan);
+        return (a.MedianMs <= a2.MedianMs ? a : a2, b.MedianMs <= b2.MedianMs ? b : b2);
+    }
+
     /// <summary>Sets <see cref="LatencyResult.SpeedupVsCustom"/>: time per image over paper-gray's on the same engine, batch and threads.</summary>
     public static IReadOnlyList<LatencyResult> WithRatios(IReadOnlyList<LatencyResult> results) => results.Select(r =>
     {

@@ -82,6 +82,9 @@ public static class CastingImagePreprocessor
         using var source = decoded.ColorType is SKColorType.Bgra8888 or SKColorType.Rgba8888 ? null : decoded.Copy(SKColorType.Bgra8888);
         var image = source ?? decoded;
 
+        if (image.Width == options.Width && image.Height == options.Height && options.Grayscale)
+            return ToGray(image, options); // same size: the resize is an identity copy, skip it (the casting images are 300x300)
+
         var resized = new SKBitmap(options.Width, options.Height, isOpaque: true);
         resized.Erase(SKColors.Black);
         float widthAspect = (float)options.Width / image.Width, heightAspect = (float)options.Height / image.Height;
@@ -93,14 +96,15 @@ public static class CastingImagePreprocessor
             canvas.DrawBitmap(image, new SKRect(0, 0, image.Width, image.Height),
                 new SKRect(destX, destY, destX + (int)(image.Width * aspect), destY + (int)(image.Height * aspect)), paint);
         if (!options.Grayscale) return resized;
+        using (resized) return ToGray(resized, options);
+    }
 
-        using (resized)
-        {
-            var gray = new SKBitmap(options.Width, options.Height, isOpaque: true);
-            using var canvas = new SKCanvas(gray);
-            using var paint = new SKPaint { ColorFilter = Grayscale, FilterQuality = SKFilterQuality.High };
-            canvas.DrawBitmap(resized, 0f, 0f, paint);
-            return gray;
-        }
+    private static SKBitmap ToGray(SKBitmap image, CastingImageOptions options)
+    {
+        var gray = new SKBitmap(options.Width, options.Height, isOpaque: true);
+        using var canvas = new SKCanvas(gray);
+        using var paint = new SKPaint { ColorFilter = Grayscale, FilterQuality = SKFilterQuality.High };
+        canvas.DrawBitmap(image, 0f, 0f, paint);
+        return gray;
     }
 }
