@@ -40,9 +40,10 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in the checkpoint folder" };
         var targetRecall = new Option<double?>("--target-recall") { Description = "Store the highest threshold whose defect recall on the validation images reaches this (e.g. 0.995) instead of 0.5" };
         var zca = new Option<int?>("--zca") { Description = "Fit a ZCA whitening on k x k patches of the training images and put it in front of the network (k odd, e.g. 5)" };
+        var reportOption = new Option<string?>("--report") { Description = "Write an HTML report (training curves, held-out metrics, plots, misclassified images) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, json };
+            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, reportOption, json };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -147,6 +148,18 @@ internal static class TrainCommand
             }
             var history = trained.History;
             var network = trained.Network;
+            var curves = history.Epochs.Select(e => new CastingDefects.ML.Evaluation.Reports.TrainingCurve(e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.LearningRate)).ToList();
+            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".history.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(curves, CliJson.Options)));
+            string? html = null;
+            if (parse.GetValue(reportOption) is { } reportFolder)
+            {
+                var evaluation = multiclass ? EvaluateCommand.EvaluateMulticlass(scored, validation)
+                    : EvaluateCommand.EvaluateBinary(scored, validation, trained.Threshold, null, false);
+                evaluation.Report.Training = curves;
+                evaluation.Report.Notes = [$"Model: {outPath} ({archName}, {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")})",
+                    $"Held-out validation images: {validation.Images.Count} of {dataset.Images.Count} from {Path.GetFullPath(folder)}", .. evaluation.Notes];
+                html = evaluation.Report.Write(reportFolder);
+            }
             var counts = network.CountParameters();
             var result = new
             {
@@ -158,12 +171,12 @@ internal static class TrainCommand
                 val_accuracy = accuracy, val_precision = metrics?.Precision, val_recall = metrics?.Recall, val_f1 = metrics?.F1, val_roc_auc = metrics?.RocAuc,
                 train_images = train.Images.Count, validation_images = validation.Images.Count,
                 seconds = clock.Elapsed.TotalSeconds, seconds_per_epoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(e => e.Seconds),
-                history = history.Epochs,
+                history = history.Epochs, report = html,
             };
             if (quiet) CliJson.Print(result);
             else
                 Console.WriteLine($"saved {outPath} ({result.model_bytes:N0} bytes); best epoch {result.best_epoch} of {result.epochs_run}; held-out accuracy {accuracy:P2}" +
-                    (metrics is null ? "" : $", recall {metrics.Recall:P2}, AUC {metrics.RocAuc:F4}") + $"; {result.seconds:F0} s");
+                    (metrics is null ? "" : $", recall {metrics.Recall:P2}, AUC {metrics.RocAuc:F4}") + $"; {result.seconds:F0} s" + (html is null ? "" : $"; report {html}"));
             return 0;
         })));
         return command;

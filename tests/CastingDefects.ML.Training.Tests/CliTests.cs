@@ -175,6 +175,24 @@ public class CliTests
         Assert.Equal(1.0, atRecall.RootElement.GetProperty("recall").GetDouble());
         Assert.True(atRecall.RootElement.GetProperty("threshold").GetDouble() <= 1);
 
+        // Store that threshold in a copy of the model, with a report; the copy then predicts with it.
+        string tuned = dir.Combine("tuned.zip"), reportDir = dir.Combine("report");
+        var (tuneCode, tuneOut, tuneErr) = CliProcess.Run("evaluate", "--model", model, "--data", data, "--target-recall", "1", "--save-model", tuned,
+            "--report", reportDir, "--json");
+        Assert.True(tuneCode == 0, tuneErr);
+        using var tunedJson = JsonDocument.Parse(tuneOut);
+        float chosen = tunedJson.RootElement.GetProperty("threshold").GetSingle();
+        var perClass = tunedJson.RootElement.GetProperty("per_class").EnumerateArray().ToList();
+        Assert.Equal(["def_front", "ok_front"], perClass.Select(c => c.GetProperty("name").GetString()).Order());
+        Assert.Equal(220, tunedJson.RootElement.GetProperty("weighted_avg").GetProperty("support").GetInt32());
+        Assert.True(File.Exists(Path.Combine(reportDir, "report.html")));
+        Assert.True(File.Exists(Path.Combine(reportDir, "training_loss.png"))); // the history train wrote beside the model
+        var (againCode, againOut, againErr) = CliProcess.Run("evaluate", "--model", tuned, "--data", data, "--json");
+        Assert.True(againCode == 0, againErr);
+        using var again = JsonDocument.Parse(againOut);
+        Assert.Equal(1.0, again.RootElement.GetProperty("recall").GetDouble()); // the stored threshold is the one used
+        Assert.Equal(chosen, again.RootElement.GetProperty("threshold").GetSingle(), 4);
+
         string csv = dir.Combine("verdicts.csv");
         File.WriteAllText(Path.Combine(data, "ok_front", "broken.jpg"), "not an image");
         var (predCode, _, predErr) = CliProcess.Run("predict", "--model", model, "--input", data, "--out", csv);

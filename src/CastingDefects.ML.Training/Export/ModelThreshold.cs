@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Compression;
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.IO;
+using Google.Protobuf;
+using Onnx;
+
+namespace CastingDefects.ML.Training.Export;
+
+/// <summary>
+/// Stores a new decision threshold in a saved binary model, so that prediction (ML.NET's <c>PredictedLabel</c>, ONNX
+/// Runtime's verdicts) uses it: the threshold constant of the ONNX graph inside the .zip and its metadata are
+/// rewritten; nothing else changes.
+/// </summary>
+public static class ModelThreshold
+{
+    /// <summary>Copies <paramref name="modelPath"/> (.zip or .onnx) to <paramref name="outputPath"/> with the threshold set (atomically; both may be the same file).</summary>
+    public static void Write(string modelPath, float threshold, string outputPath)
+    {
+        if (threshold is < 0 or > 1 || float.IsNaN(threshold))
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a probability in [0, 1].");
+        string full = Path.GetFullPath(modelPath);
+        if (!File.Exists(full)) throw new FileNotFoundException($"Model file '{full}' does not exist.", full);
+        byte[] bytes = File.ReadAllBytes(full);
+        if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            byte[] updated = Update(bytes, threshold, full);
+            AtomicFile.Write(outputPath, s => s.Write(updated));
+            return;
+        }
+        try
+        {
+            using var source = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+            var onnxEntries = source.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal)).ToList();
+            if (onnxEntries.Count != 1) throw new InvalidDataException($"'{full}' holds {onnxEntries.Count} ONNX networks; expected the one of a casting model.");
+            AtomicFile.Write(outputPath, stream =>
+            {
+                using var target = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+                foreach (var entry in source.Entries)
+                {
+                    using var input = entry.Open();
+                    using var buffer = new MemoryStream();
+                    input.CopyTo(buffer);
+                    byte[] content = buffer.ToArray();
+                    if (entry == onnxEntries[0])
+                    {
+                        // ML.NET stores the network as a 4-byte little-endian length and the ONNX bytes.
+                        int length = BinaryPrimitives.ReadInt32LittleEndian(content);
+                        byte[] onnx = Update(content.AsSpan(4, length).ToArray(), threshold, full);
+                        content = new byte[4 + onnx.Length];
+                        BinaryPrimitives.WriteInt32LittleEndian(content, onnx.Length);
+                        onnx.CopyTo(content, 4);
+                    }
+                    var copy = target.CreateEntry(entry.FullName, CompressionLevel.Optimal);
+                    copy.LastWriteTime = entry.LastWriteTime;
+                    using var output = copy.Open();
+                    output.Write(content);
+                }
+            });
+        }
+        catch (InvalidDataException e) when (!e.Message.Contains(full, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"'{full}' is not a readable model: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The threshold stored in ONNX bytes exported by the library.</summary>
+    public static float Read(byte[] onnx)
+    {
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        var entry = model.MetadataProps.FirstOrDefault(p => p.Key == OnnxContract.ThresholdKey)
+            ?? throw new InvalidDataException("The model has no threshold: it is not a binary casting model.");
+        return float.Parse(entry.Value, CultureInfo.InvariantCulture);
+    }
+
+    private static byte[] Update(byte[] onnx, float threshold, string source)
+    {
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(onnx); }
+        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"'{source}' holds an unreadable ONNX network: {e.Message}", e); }
+        var constant = model.Graph.Initializer.FirstOrDefault(t => t.Name == "threshold")
+            ?? throw new InvalidDataException($"'{source}' has no threshold: it is not a binary casting model (multiclass models predict the most probable class).");
+        constant.RawData = ByteString.CopyFrom(BitConverter.GetBytes(threshold));
+        constant.FloatData.Clear();
+        var meta = model.MetadataProps.FirstOrDefault(p => p.Key == OnnxContract.ThresholdKey);
+        if (meta is null) model.MetadataProps.Add(meta = new StringStringEntryProto { Key = OnnxContract.ThresholdKey });
+        meta.Value = threshold.ToString("R", CultureInfo.InvariantCulture);
+        return model.ToByteArray();
+    }
+}
