@@ -56,5 +56,16 @@ public class SamplesTests
         var table = File.ReadAllLines(dir.Combine("gvr", "grayscale-vs-rgb.md"));
         Assert.StartsWith("| grayscale | 5,577 | 5,513 |", table[2]);
         Assert.StartsWith("| RGB | 5,865 | 5,801 |", table[3]);
+
+        string arch = Run(SampleDll("ArchitectureComparison"), "--data", data, "--out", dir.Combine("arch"), "--epochs", "1", "--image-size", "64",
+            "--scratch-epochs", "1", "--scratch-size", "32", "--transfer-size", "32", "--models", "mobilenetv2,resnet18");
+        var sizes = File.ReadAllLines(dir.Combine("arch", "table1-table3.md"));
+        Assert.Equal(2 + 4, sizes.Length); // custom, pretrained ResNet18, two from scratch
+        Assert.StartsWith("| custom (paper-gray) | 5,577 |", sizes[2]);
+        Assert.StartsWith("| mobilenetv2 | 2,260,546 | 2,226,434 | 34,112 |", sizes[4]); // the paper's Table 1
+        var table2 = File.ReadAllLines(dir.Combine("arch", "table2.md"));
+        Assert.Contains("| resnet18 (pretrained) | ImageNet, frozen backbone", table2[3]);
+        Assert.Contains("from scratch, 1 epochs, 32px RGB", table2[4]);
+        Assert.Contains("6. Table 2", arch);
     }
 }
