@@ -10,6 +10,7 @@ using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Fitting;
 using CastingDefects.ML.Training.MLNet;
 using CastingDefects.ML.Training.Models;
+using CastingDefects.ML.Training.Models.Weights;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -40,10 +41,11 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in the checkpoint folder" };
         var targetRecall = new Option<double?>("--target-recall") { Description = "Store the highest threshold whose defect recall on the validation images reaches this (e.g. 0.995) instead of 0.5" };
         var zca = new Option<int?>("--zca") { Description = "Fit a ZCA whitening on k x k patches of the training images and put it in front of the network (k odd, e.g. 5)" };
+        var weights = new Option<string?>("--weights") { Description = "Start from these weights (safetensors; PyTorch layouts, keys named after the layers: a torchvision resnet18 state dict loads into --arch resnet18)" };
         var reportOption = new Option<string?>("--report") { Description = "Write an HTML report (training curves, held-out metrics, plots, misclassified images) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, reportOption, json };
+            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -116,7 +118,15 @@ internal static class TrainCommand
             {
                 var options = new CastingCnnOptions
                 {
-                    Architecture = (img, classes) => CastingArchitectures.Create(archName, img.Grayscale, img.Width, classes, classes == 2 ? headKind : null),
+                    Architecture = (img, classes) =>
+                    {
+                        var network = CastingArchitectures.Create(archName, img.Grayscale, img.Width, classes, classes == 2 ? headKind : null);
+                        if (parse.GetValue(weights) is not { } weightsFile) return network;
+                        if (!network.IsBuilt) network.Build(parse.GetValue(seed));
+                        var missing = StateDict.Load(network, SafeTensors.Read(weightsFile));
+                        if (!quiet) Console.WriteLine($"weights from {weightsFile}: {(missing.Count == 0 ? "every layer" : $"all but {missing.Count} tensors ({string.Join(", ", missing.Take(4))}{(missing.Count > 4 ? ", …" : "")}), which start random")}");
+                        return network;
+                    },
                     Image = image, Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
                     Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
                     TargetRecall = parse.GetValue(targetRecall),

@@ -66,6 +66,30 @@ public class CliTests
     }
 
     [Fact]
+    public void Train_starts_from_a_safetensors_state_dict()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data");
+        SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 12, GoodCount = 12, ImageSize = 64 });
+        var source = CastingDefects.ML.Training.Models.CastingArchitectures.Create("resnet18", grayscale: true, imageSize: 32);
+        source.Build(seed: 5);
+        var state = CastingDefects.ML.Training.Models.Weights.StateDict.Get(source);
+        state.Remove("dense.weight"); // a backbone without this head
+        state.Remove("dense.bias");
+        string weights = dir.Combine("resnet18.safetensors");
+        CastingDefects.ML.Training.Models.Weights.SafeTensors.Write(weights, state);
+        var (code, stdout, stderr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--arch", "resnet18", "--image-size", "32",
+            "--epochs", "1", "--weights", weights);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("all but 2 tensors (dense.weight, dense.bias), which start random", stdout);
+        File.WriteAllBytes(dir.Combine("bad.safetensors"), [1, 2, 3]);
+        var (badCode, _, badErr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m2.zip"), "--arch", "resnet18", "--image-size", "32",
+            "--epochs", "1", "--weights", dir.Combine("bad.safetensors"));
+        Assert.Equal(1, badCode);
+        Assert.Contains("bad.safetensors", badErr);
+    }
+
+    [Fact]
     public void Bad_options_and_files_give_one_clear_error()
     {
         var (code, _, stderr) = CliProcess.Run("summary", "--arch", "vgg99");

@@ -44,6 +44,24 @@ public class TransferLearningTests
     }
 
     [Fact]
+    public void Pretrained_resnet18_fine_tunes_its_last_stage_and_exports_with_parity()
+    {
+        using var model = CastingArchitectures.Create("resnet18-pretrained", grayscale: true, imageSize: 64);
+        var backbone = (Functional)model.Layers[1];
+        var conv1 = ((Conv2D.Conv2DModule)((GraphModule)model.Module.Blocks[1]).ModuleOf("conv1")).Conv.weight!.clone();
+        backbone.FreezeUpTo("layer4.0.conv1_pad"); // Keras's recipe: freeze the early blocks, fine-tune the rest
+        Assert.True(backbone.Trainable);
+        var history = model.Fit(ToyData.Blobs(16, size: 64, seed: 3), epochs: 1, batchSize: 8);
+        Assert.Single(history.Epochs);
+        var graph = (GraphModule)model.Module.Blocks[1];
+        Assert.Equal(0f, (conv1 - ((Conv2D.Conv2DModule)graph.ModuleOf("conv1")).Conv.weight!).abs().max().item<float>());
+        var x = rand(2, 1, 64, 64, generator: new Generator(4));
+        var expected = ComparisonArchitectureTests.Predict(model, x);
+        var actual = ComparisonArchitectureTests.RunOnnx(model.ToOnnx(), x);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 4);
+    }
+
+    [Fact]
     public void Safetensors_round_trip_restores_every_weight()
     {
         using var dir = new TempDir();

@@ -40,6 +40,7 @@ internal sealed class Trainer
         set_num_threads(_options.Threads ?? Environment.ProcessorCount);
         if (!_model.IsBuilt) _model.Build(_options.Seed);
         var module = _model.Module;
+        module.SyncTrainable(); // Trainable flags set after the model was built take effect here, as on Keras's compile
         OptimizerHelper optimizer = _options.Optimizer == OptimizerKind.Adam
             ? optim.Adam(TrainableParameters(module), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-7)
             : optim.SGD(TrainableParameters(module), _options.LearningRate, momentum: _options.Momentum);

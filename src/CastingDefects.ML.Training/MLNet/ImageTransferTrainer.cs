@@ -12,46 +12,28 @@ namespace CastingDefects.ML.Training.MLNet;
 /// <c>Probability</c>, <c>PredictedLabel</c>. The fitted model saves with <c>mlContext.Model.Save</c> and loads with
 /// the core package alone.
 /// </summary>
-public sealed class ImageTransferTrainer : IEstimator<ITransformer>
+public sealed class ImageTransferTrainer : ImageTransferTrainerBase
 {
-    private readonly MLContext _mlContext;
-
     /// <summary>Creates the trainer; prefer <c>mlContext.BinaryClassification.Trainers.ImageTransfer(options)</c>.</summary>
-    public ImageTransferTrainer(MLContext mlContext, ImageTransferOptions options)
-    {
-        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
-        Options = options ?? throw new ArgumentNullException(nameof(options));
-    }
-
-    /// <summary>The options.</summary>
-    public ImageTransferOptions Options { get; }
-
-    /// <summary>What the last <see cref="Fit"/> did: network, head history, timings, cache use.</summary>
-    public TransferResult? Result { get; private set; }
+    public ImageTransferTrainer(MLContext mlContext, ImageTransferOptions options) : base(mlContext, options) { }
 
     /// <summary>The decision threshold stored in the last fitted model.</summary>
     public float Threshold { get; private set; }
 
-    /// <summary>The ONNX model of the last <see cref="Fit"/>.</summary>
-    public byte[]? OnnxModel { get; private set; }
-
     /// <inheritdoc />
-    public ITransformer Fit(IDataView input)
+    public override ITransformer Fit(IDataView input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var (train, validation) = TrainingViews.Read(_mlContext, input, Options.Image, Options.ValidationSet, Options.ValidationFraction, Options.Seed,
-            Options.FeatureColumnName, Options.LabelColumnName, classes: 2);
-        Result = TransferLearning.Fit(Options, train, validation, classes: 2);
+        var result = Train(input, classes: 2);
         Threshold = Options.Threshold;
         if (Options.TargetRecall is { } recall)
         {
-            if (Result.ValidationProbabilities is null) throw new InvalidOperationException("TargetRecall needs validation data (ValidationSet or ValidationFraction > 0).");
-            Threshold = ThresholdSelection.ForTargetRecall(Result.ValidationLabels!.Select(l => l > 0.5f).ToArray(), Result.ValidationProbabilities, recall);
+            if (result.ValidationProbabilities is null) throw new InvalidOperationException("TargetRecall needs validation data (ValidationSet or ValidationFraction > 0).");
+            Threshold = ThresholdSelection.ForTargetRecall(result.ValidationLabels!.Select(l => l > 0.5f).ToArray(), result.ValidationProbabilities, recall);
         }
-        OnnxModel = Result.Network.ToOnnx(Threshold);
-        return _mlContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
+        OnnxModel = result.Network.ToOnnx(Threshold);
+        return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }
 
     /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Binary(inputSchema, Options.FeatureColumnName);
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Binary(inputSchema, Options.FeatureColumnName);
 }

@@ -13,6 +13,7 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks = new();
     private readonly List<nn.Module<Tensor, Tensor>> _frozen = new();
+    private readonly List<(Layer Layer, nn.Module<Tensor, Tensor> Module)> _entries = new();
 
     internal LayerStack(string name, IReadOnlyList<Layer> layers, TensorShape input) : base(name)
     {
@@ -28,15 +29,28 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
                 (true, ActivationLayer { Activation: Activation.Sigmoid or Activation.Softmax }) => new Lambda(layer.Name, x => x),
                 _ => layer.Build(shape),
             };
-            if (!layer.Trainable)
-            {
-                foreach (var p in module.parameters()) p.requires_grad = false;
-                _frozen.Add(module);
-            }
+            _entries.Add((layer, module));
             blocks.Add(module);
             shape = layer.OutputShape(shape);
         }
         RegisterComponents();
+        SyncTrainable();
+    }
+
+    /// <summary>
+    /// Applies every layer's <see cref="Layer.Trainable"/> flag now (Keras reads it when the model is compiled; here
+    /// <see cref="train"/> and the trainer read it): frozen parameters stop requiring gradients and frozen modules stay
+    /// in inference mode.
+    /// </summary>
+    public void SyncTrainable()
+    {
+        _frozen.Clear();
+        foreach (var (layer, module) in _entries)
+        {
+            if (module is GraphModule graph) graph.SyncTrainable(layer.Trainable);
+            else foreach (var p in module.parameters()) p.requires_grad = layer.Trainable;
+            if (!layer.Trainable) _frozen.Add(module);
+        }
     }
 
     /// <summary>The modules, one per layer, in order.</summary>
@@ -45,6 +59,7 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override void train(bool on = true)
     {
+        SyncTrainable();
         base.train(on);
         foreach (var m in _frozen) m.train(false); // frozen layers (Trainable = false) stay in inference mode
     }

@@ -30,13 +30,29 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
                 module = node.Layer.Build(node.Inputs[0].Shape);
                 layers.Add((ModuleKey(node.Layer.Name), module));
                 _byLayer[node.Layer.Name] = module;
-                if (!node.Layer.Trainable) Freeze(module);
             }
             steps.Add(new Step(node.Layer, node.Inputs.Select(i => index[i]).ToArray(), module));
             index[node.Output] = steps.Count;
         }
         _steps = steps.ToArray();
         RegisterComponents();
+        SyncTrainable(true);
+    }
+
+    /// <summary>
+    /// Applies the layers' <see cref="Layer.Trainable"/> flags (all frozen when <paramref name="parentTrainable"/> is
+    /// false): frozen parameters stop requiring gradients, frozen modules stay in inference mode.
+    /// </summary>
+    internal void SyncTrainable(bool parentTrainable)
+    {
+        _frozen.Clear();
+        foreach (var step in _steps)
+        {
+            if (step.Module is null) continue;
+            bool trainable = parentTrainable && step.Layer.Trainable;
+            foreach (var p in step.Module.parameters()) p.requires_grad = trainable;
+            if (!trainable) _frozen.Add(step.Module);
+        }
     }
 
     /// <summary>The module of the named layer (for weight import and inspection).</summary>
@@ -45,13 +61,6 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
 
     /// <summary>Key of a layer's module: its name with dots (torchvision-style names) replaced by underscores.</summary>
     internal static string ModuleKey(string layerName) => layerName.Replace('.', '_');
-
-    /// <summary>Makes a module's parameters constant and keeps it in inference mode (see <see cref="Layer.Trainable"/>).</summary>
-    internal void Freeze(nn.Module<Tensor, Tensor> module)
-    {
-        foreach (var p in module.parameters()) p.requires_grad = false;
-        _frozen.Add(module);
-    }
 
     /// <inheritdoc />
     public override void train(bool on = true)
