@@ -13,7 +13,7 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks = new();
     private readonly List<nn.Module<Tensor, Tensor>> _frozen = new();
-    private readonly List<(Layer Layer, nn.Module<Tensor, Tensor> Module)> _entries = new();
+    private readonly List<(Layer Layer, nn.Module<Tensor, Tensor> Module, bool HasTrainableWeights)> _entries = new();
 
     internal LayerStack(string name, IReadOnlyList<Layer> layers, TensorShape input) : base(name)
     {
@@ -29,7 +29,7 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
                 (true, ActivationLayer { Activation: Activation.Sigmoid or Activation.Softmax }) => new Lambda(layer.Name, x => x),
                 _ => layer.Build(shape),
             };
-            _entries.Add((layer, module));
+            _entries.Add((layer, module, layer.TrainableParameters(shape) > 0)); // fixed layers (ZcaWhitening, Normalization) never train
             blocks.Add(module);
             shape = layer.OutputShape(shape);
         }
@@ -45,10 +45,10 @@ public sealed class LayerStack : nn.Module<Tensor, Tensor>
     public void SyncTrainable()
     {
         _frozen.Clear();
-        foreach (var (layer, module) in _entries)
+        foreach (var (layer, module, hasTrainableWeights) in _entries)
         {
             if (module is GraphModule graph) graph.SyncTrainable(layer.Trainable);
-            else foreach (var p in module.parameters()) p.requires_grad = layer.Trainable;
+            else foreach (var p in module.parameters()) p.requires_grad = layer.Trainable && hasTrainableWeights;
             if (!layer.Trainable) _frozen.Add(module);
         }
     }

@@ -16,7 +16,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     private readonly List<nn.Module<Tensor, Tensor>> _frozen = new();
     private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _byLayer = new(StringComparer.Ordinal);
 
-    private sealed record Step(Layer Layer, int[] Inputs, nn.Module<Tensor, Tensor>? Module);
+    private sealed record Step(Layer Layer, int[] Inputs, nn.Module<Tensor, Tensor>? Module, bool HasTrainableWeights);
 
     internal GraphModule(Functional model) : base(model.Name)
     {
@@ -31,7 +31,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
                 layers.Add((ModuleKey(node.Layer.Name), module));
                 _byLayer[node.Layer.Name] = module;
             }
-            steps.Add(new Step(node.Layer, node.Inputs.Select(i => index[i]).ToArray(), module));
+            steps.Add(new Step(node.Layer, node.Inputs.Select(i => index[i]).ToArray(), module, node.Layer.TrainableParameters(node.Inputs[0].Shape) > 0));
             index[node.Output] = steps.Count;
         }
         _steps = steps.ToArray();
@@ -50,7 +50,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         {
             if (step.Module is null) continue;
             bool trainable = parentTrainable && step.Layer.Trainable;
-            foreach (var p in step.Module.parameters()) p.requires_grad = trainable;
+            foreach (var p in step.Module.parameters()) p.requires_grad = trainable && step.HasTrainableWeights;
             if (!trainable) _frozen.Add(step.Module);
         }
     }
