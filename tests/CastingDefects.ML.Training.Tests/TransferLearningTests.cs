@@ -22,7 +22,7 @@ public class TransferLearningTests
     {
         string onnx = PretrainedResNet18.FindOnnxFile();
         var weights = PretrainedResNet18.ReadWeights(onnx);
-        Assert.Equal([2, 2, 2, 3], PretrainedResNet18.BlocksPerStage); // CNTK's ResNet18 in the ML.NET package has a third block in its last stage
+        Assert.Equal([2, 2, 2, 3], PretrainedResNet18.BlocksPerStage(weights)); // CNTK's ResNet18 in the ML.NET package has a third block in its last stage
         var model = new Sequential((3, 224, 224), "check").Add(ResNet18.Create(blocksPerStage: [2, 2, 2, 3])).GlobalAveragePooling2D().Dense(1, Activation.Sigmoid);
         model.Build(seed: 0);
         var missing = StateDict.Load(model, weights);

@@ -47,7 +47,7 @@ public static class PretrainedResNet18
         bool freezeBackbone = true, int seed = 0, string? onnxPath = null)
     {
         var weights = ReadWeights(onnxPath ?? FindOnnxFile());
-        var backbone = ResNet18.Create(3, imageSize, imageSize, BlocksPerStage);
+        var backbone = ResNet18.Create(3, imageSize, imageSize, BlocksPerStage(weights));
         backbone.Trainable = !freezeBackbone;
         var model = new Sequential((grayscale ? 1 : 3, imageSize, imageSize), grayscale ? "resnet18-pretrained-gray" : "resnet18-pretrained")
             .Add(Rescaling.CaffeImageNet(grayscale ? 1 : 3, Mean).WithName("imagenet_preprocessing"))
@@ -80,8 +80,7 @@ public static class PretrainedResNet18
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var convs = graph.Node.Where(n => n.OpType == "Conv").ToList();
         var batchNormByInput = graph.Node.Where(n => n.OpType == "BatchNormalization").ToDictionary(n => n.Input[0], StringComparer.Ordinal);
-        var (names, blocks) = TorchvisionNames(convs.Select(c => initializers[c.Input[1]].Dims.ToArray()).ToList(), full);
-        BlocksPerStage = blocks;
+        var names = TorchvisionNames(convs.Select(c => initializers[c.Input[1]].Dims.ToArray()).ToList(), full);
 
         var result = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
         for (int i = 0; i < convs.Count; i++)
@@ -100,18 +99,18 @@ public static class PretrainedResNet18
         return result;
     }
 
-    /// <summary>Blocks per stage of the last file read by <see cref="ReadWeights"/> ((2, 2, 2, 3) for the packaged model).</summary>
-    internal static IReadOnlyList<int> BlocksPerStage { get; private set; } = [2, 2, 2, 2];
+    /// <summary>Blocks per stage of ResNet weights with torchvision names ((2, 2, 2, 3) for the packaged model).</summary>
+    internal static int[] BlocksPerStage(IReadOnlyDictionary<string, NamedTensor> weights) =>
+        Enumerable.Range(1, 4).Select(stage => weights.Keys.Count(k => k.StartsWith($"layer{stage}.", StringComparison.Ordinal) && k.EndsWith(".conv1.weight", StringComparison.Ordinal))).ToArray();
 
     /// <summary>
     /// torchvision names for the convolutions in file order: conv1, then per block an optional 1x1 downsample.0
     /// (which starts a block) and two 3x3 convolutions; a stage ends when the width changes.
     /// </summary>
-    private static (List<string> Names, int[] Blocks) TorchvisionNames(IReadOnlyList<long[]> shapes, string file)
+    private static List<string> TorchvisionNames(IReadOnlyList<long[]> shapes, string file)
     {
         if (shapes.Count == 0 || shapes[0][2] != 7) throw new InvalidDataException($"'{file}' does not start with ResNet's 7x7 convolution.");
         var names = new List<string> { "conv1" };
-        var blocks = new int[4];
         int stage = -1, block = -1, threeByThree = 2;
         long width = -1;
         bool afterDownsample = false, blockHasDownsample = false;
@@ -138,9 +137,8 @@ public static class PretrainedResNet18
             names.Add(downsample ? prefix + ".downsample.0" : prefix + $".conv{++threeByThree}");
             blockHasDownsample |= downsample;
             afterDownsample = downsample && !lateDownsample;
-            blocks[stage] = block + 1;
         }
-        return (names, blocks);
+        return names;
     }
 
     private static NamedTensor Read(TensorProto t)
