@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CastingDefects.ML.IO;
 using CastingDefects.ML.Training.Benchmarking;
+using CastingDefects.ML.Training.Models;
 
 namespace CastingDefects.Cli;
 
@@ -68,8 +69,16 @@ internal static class BenchmarkCommand
 
     private static string ValidateModel(string name)
     {
-        string[] known = ["paper-gray", "paper", "mobilenetv2", "mobilenetv2-gray", "nasnetmobile", "nasnetmobile-gray", "resnet50", "resnet50-gray", "resnet18", "resnet18-gray"];
-        return known.Contains(name) ? name : throw new ArgumentException($"Unknown model '{name}' (--models). Available: {string.Join(", ", known)}.");
+        // A model is an architecture name, optionally with -gray (as LatencyBenchmark.Build reads it).
+        try
+        {
+            CastingArchitectures.Resolve(name.EndsWith("-gray", StringComparison.Ordinal) ? name[..^5] : name);
+            return name;
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Unknown model '{name}' (--models): {e.Message} Add -gray for one input plane.", e);
+        }
     }
 
     private static InferenceEngine ParseEngine(string name) => name.ToLowerInvariant() switch

@@ -31,7 +31,7 @@ internal static class TrainCommand
         var head = new Option<string>("--head") { Description = "Binary head: sigmoid1 (one sigmoid unit) or softmax2 (the paper's two-unit softmax for the comparison networks)", DefaultValueFactory = _ => "sigmoid1" };
         var transfer = new Option<bool>("--transfer") { Description = "Transfer learning: the pretrained ImageNet ResNet18 (shipped offline) frozen, bottleneck features cached, only the head trains" };
         var workspace = new Option<string?>("--workspace") { Description = "Feature cache folder for --transfer (default: <out>.workspace); reused between runs" };
-        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs (the best epoch by val_loss is kept; early stop after 10 without improvement)", DefaultValueFactory = _ => 20 };
+        var epochs = new Option<int?>("--epochs") { Description = "Maximum epochs (default 20; 50 head epochs with --transfer). The best epoch by val_loss is kept; early stop after 10 without improvement" };
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 32 };
         var augment = new Option<bool>("--augment") { Description = "Random flips, rotation ±4°, zoom 0.2, shear (the paper's augmentation)" };
         var fraction = new Option<double>("--validation-fraction") { Description = "Stratified share held out for validation", DefaultValueFactory = _ => 0.2 };
@@ -63,8 +63,7 @@ internal static class TrainCommand
             var image = CastingImageOptions.Square(parse.GetValue(size) ?? (isTransfer ? 224 : DefaultImageSize), parse.GetValue(gray));
             string archName = isTransfer ? "resnet18-transfer" : parse.GetValue(arch)!;
             var headKind = HeadOption.Parse(parse.GetValue(head)!);
-            if (!isTransfer && !CastingArchitectures.Names.Contains(archName.ToLowerInvariant()) && archName.ToLowerInvariant() is not ("paper-gray" or "nasnet"))
-                throw new ArgumentException($"Unknown architecture '{archName}' (--arch). Available: {string.Join(", ", CastingArchitectures.Names)}.");
+            if (!isTransfer) CastingArchitectures.Resolve(archName); // a wrong --arch fails before any image is read
             string outPath = Path.GetFullPath(parse.GetValue(output)!);
             var (train, validation) = dataset.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
             if (!quiet)
@@ -94,7 +93,7 @@ internal static class TrainCommand
             {
                 var options = new CastingDefects.ML.Training.Transfer.ImageTransferOptions
                 {
-                    Image = image, Head = headKind, Epochs = parse.GetValue(epochs) < 20 ? parse.GetValue(epochs) : 50, BatchSize = parse.GetValue(batch),
+                    Image = image, Head = headKind, Epochs = parse.GetValue(epochs) ?? 50, BatchSize = parse.GetValue(batch),
                     Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), TargetRecall = parse.GetValue(targetRecall),
                     ValidationSet = validationView, ValidationFraction = 0, WorkspacePath = parse.GetValue(workspace) ?? outPath + ".workspace",
                     MetricsCallback = report, CancellationToken = token,
@@ -127,7 +126,7 @@ internal static class TrainCommand
                         if (!quiet) Console.WriteLine($"weights from {weightsFile}: {(missing.Count == 0 ? "every layer" : $"all but {missing.Count} tensors ({string.Join(", ", missing.Take(4))}{(missing.Count > 4 ? ", …" : "")}), which start random")}");
                         return network;
                     },
-                    Image = image, Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
+                    Image = image, Epochs = parse.GetValue(epochs) ?? 20, BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
                     Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
                     TargetRecall = parse.GetValue(targetRecall),
                     ValidationSet = validationView, ValidationFraction = 0,

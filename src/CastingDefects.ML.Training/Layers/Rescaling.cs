@@ -54,14 +54,17 @@ public sealed class Rescaling : Layer
         var index = tensor(SourceChannels.Select(c => (long)c).ToArray());
         var scale = tensor(Scale.ToArray()).reshape(dims);
         var offset = tensor(Offset.ToArray()).reshape(dims);
-        bool identity = SourceChannels.Select((c, i) => c == i).All(b => b) && SourceChannels.Count == input.Channels;
+        bool identity = IsChannelIdentity(input);
         return new Lambda(Name, x => (identity ? x : x.index_select(1, index)) * scale + offset);
     }
 
+    /// <summary>True when output channel c reads input channel c for every channel (no gather needed).</summary>
+    private bool IsChannelIdentity(TensorShape input) =>
+        SourceChannels.Count == input.Channels && SourceChannels.Select((c, i) => c == i).All(b => b);
+
     internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module)
     {
-        bool identity = SourceChannels.Select((c, i) => c == i).All(b => b) && SourceChannels.Count == inputShape.Channels;
-        string x = identity ? input : graph.Node("Gather", [input, graph.InitializerInt64(Name + "_channels", SourceChannels.Select(c => (long)c).ToArray())], null, OnnxGraphBuilder.Int("axis", 1));
+        string x = IsChannelIdentity(inputShape) ? input : graph.Node("Gather", [input, graph.InitializerInt64(Name + "_channels", SourceChannels.Select(c => (long)c).ToArray())], null, OnnxGraphBuilder.Int("axis", 1));
         long[] dims = inputShape.IsImage ? [Scale.Count, 1, 1] : [Scale.Count];
         string scaled = graph.Node("Mul", [x, graph.Initializer(Name + "_scale", Scale.ToArray(), dims)]);
         return graph.Node("Add", [scaled, graph.Initializer(Name + "_offset", Offset.ToArray(), dims)], graph.Unique(Name));

@@ -67,9 +67,8 @@ public sealed class SeparableConv2D : Layer, IHasActivation
         var m = (SeparableModule)module;
         var depthwise = Depthwise(inputShape);
         string x = depthwise.ExportOnnx(graph, input, inputShape, m.Depthwise, null, null, applyActivation: false, extraPads);
-        var mid = depthwise.OutputShape(inputShape);
-        if (extraPads != default)
-            mid = depthwise.OutputShape(new TensorShape(inputShape.Channels, inputShape.Height + extraPads.Top + extraPads.Bottom, inputShape.Width + extraPads.Left + extraPads.Right));
+        var mid = depthwise.OutputShape(new TensorShape(inputShape.Channels,
+            inputShape.Height + extraPads.Top + extraPads.Bottom, inputShape.Width + extraPads.Left + extraPads.Right)); // size after a folded ZeroPadding2D
         return Pointwise().ExportOnnx(graph, x, mid, m.Pointwise, null, outputAffine, applyActivation: true);
     }
 

@@ -52,16 +52,14 @@ public static class CastingArchitectures
         var kind = classes > 2 ? HeadKind.SoftmaxN : head ?? HeadKind.Sigmoid1;
         if (classes == 2 && kind == HeadKind.SoftmaxN) throw new ArgumentException("A binary classifier takes the Sigmoid1 or Softmax2 head.", nameof(head));
         int channels = grayscale ? 1 : 3;
-        string key = name.ToLowerInvariant();
+        string key = Resolve(name);
         Functional? backbone = key switch
         {
-            "paper" or "paper-gray" => null,
             "mobilenetv2" => MobileNetV2.Create(channels, imageSize, imageSize),
-            "nasnetmobile" or "nasnet" => NASNetMobile.Create(channels, imageSize, imageSize),
+            "nasnetmobile" => NASNetMobile.Create(channels, imageSize, imageSize),
             "resnet50" => ResNet50.Create(channels, imageSize, imageSize),
             "resnet18" => ResNet18.Create(channels, imageSize, imageSize),
-            "resnet18-pretrained" => null,
-            _ => throw new ArgumentException($"Unknown architecture '{name}'. Available: {string.Join(", ", Names)}.", nameof(name)),
+            _ => null, // paper, resnet18-pretrained
         };
         if (key == "resnet18-pretrained") return PretrainedResNet18.Create(grayscale, imageSize, kind, classes, freezeBackbone: false);
         if (backbone is null)
@@ -75,6 +73,18 @@ public static class CastingArchitectures
         string modelName = grayscale ? key + "-gray" : key;
         var model = new Sequential((channels, imageSize, imageSize), modelName).Add(backbone).GlobalAveragePooling2D();
         return AddHead(model, kind, classes);
+    }
+
+    /// <summary>
+    /// The canonical name (one of <see cref="Names"/>) of an architecture name, case-insensitive, with the aliases
+    /// paper-gray and nasnet; throws <see cref="ArgumentException"/> naming the choices. Checks a name without
+    /// building anything.
+    /// </summary>
+    public static string Resolve(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string key = name.ToLowerInvariant() switch { "paper-gray" => "paper", "nasnet" => "nasnetmobile", var k => k };
+        return Names.Contains(key) ? key : throw new ArgumentException($"Unknown architecture '{name}'. Available: {string.Join(", ", Names)}.", nameof(name));
     }
 
     /// <summary>Appends the classification head: Dense(1, sigmoid), Dense(2, softmax) or Dense(classes, softmax).</summary>

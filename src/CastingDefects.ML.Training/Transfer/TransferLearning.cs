@@ -36,10 +36,10 @@ public static class TransferLearning
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier needs at least two classes.");
         set_num_threads(options.Threads ?? Environment.ProcessorCount);
         var image = options.Image;
+        if (image.Width != image.Height) throw new ArgumentException("Transfer learning takes square images (Image.Width == Image.Height).", nameof(options));
         var head = classes > 2 ? HeadKind.SoftmaxN : options.Head;
         string backbonePath = options.BackbonePath ?? PretrainedResNet18.FindOnnxFile();
         var network = PretrainedResNet18.Create(image.Grayscale, image.Width, head, classes, freezeBackbone: true, seed: options.Seed, onnxPath: backbonePath);
-        if (image.Width != image.Height) throw new ArgumentException("Transfer learning takes square images (Image.Width == Image.Height).", nameof(options));
 
         string workspace = options.WorkspacePath ?? Path.Combine(Path.GetTempPath(), "castingdefects-workspace");
         var fileInfo = new FileInfo(backbonePath);
