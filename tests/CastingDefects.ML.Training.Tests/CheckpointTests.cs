@@ -43,6 +43,36 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void A_run_resumed_after_its_best_epoch_ends_with_the_best_epochs_weights()
+    {
+        using var dir = new TempDir();
+        var train = ToyData.Blobs(64, seed: 5);
+        // Validation labels inverted: the better the model learns, the worse val_loss gets, so the best epoch is the first.
+        var val = ToyData.Blobs(32, seed: 6, invertLabels: true);
+        static FitOptions Options(string? checkpoints, bool resume) => new() { Seed = 3, Threads = 1, LearningRate = 1e-2, CheckpointDirectory = checkpoints, Resume = resume };
+
+        using var straight = Net();
+        var straightStop = new EarlyStopping("val_loss", patience: 10, restoreBestWeights: true);
+        straight.Fit(train, val, epochs: 4, batchSize: 16, callbacks: [straightStop], options: Options(null, false));
+        Assert.True(straightStop.BestEpoch <= 2, $"best epoch {straightStop.BestEpoch}: the test needs it before the interruption");
+
+        // "Killed" after epoch 2 (the process ends; only the checkpoint folder survives), then resumed to epoch 4.
+        using (var first = Net())
+            first.Fit(train, val, epochs: 2, batchSize: 16, callbacks: [new EarlyStopping("val_loss", patience: 10, restoreBestWeights: true)], options: Options(dir.Path, false));
+        using var resumed = Net();
+        var resumedStop = new EarlyStopping("val_loss", patience: 10, restoreBestWeights: true);
+        var history = resumed.Fit(train, val, epochs: 4, batchSize: 16, callbacks: [resumedStop], options: Options(dir.Path, true));
+        Assert.Equal(4, history.Epochs.Count);
+        Assert.Equal(straightStop.BestEpoch, resumedStop.BestEpoch);
+        Assert.Equal(straight.ToOnnx(), resumed.ToOnnx());
+
+        // And those are not the last epoch's weights.
+        using var last = Net();
+        Checkpoint.LoadWeights(Path.Combine(dir.Path, "last.ckpt"), last);
+        Assert.NotEqual(last.ToOnnx(), resumed.ToOnnx());
+    }
+
+    [Fact]
     public void Damaged_checkpoints_fail_naming_the_file()
     {
         using var dir = new TempDir();

@@ -33,13 +33,21 @@ public class FitTests
     }
 
     [Fact]
-    public void Fit_leaves_the_callers_options_unchanged()
+    public void Fit_leaves_the_callers_options_unchanged_and_takes_each_value_from_one_place()
     {
-        var options = new FitOptions { Epochs = 7, BatchSize = 5 };
+        var options = new FitOptions { Epochs = 3, BatchSize = 5 };
         using var model = SmallNet();
-        var history = model.Fit(ToyData.Blobs(32), epochs: 1, batchSize: 16, options: options);
-        Assert.Single(history.Epochs);
-        Assert.Equal((7, 5), (options.Epochs, options.BatchSize));
+        // The options alone decide: 3 epochs (not Fit's former default of 20).
+        var history = model.Fit(ToyData.Blobs(32), options: options);
+        Assert.Equal(3, history.Epochs.Count);
+        // Fit's arguments alone decide.
+        Assert.Single(model.Fit(ToyData.Blobs(32), epochs: 1, batchSize: 16).Epochs);
+        // Both, differently: refused, naming both.
+        var e = Assert.Throws<ArgumentException>(() => model.Fit(ToyData.Blobs(32), epochs: 1, options: options));
+        Assert.Contains("epochs: 1", e.Message);
+        Assert.Contains("FitOptions.Epochs is 3", e.Message);
+        Assert.Throws<ArgumentException>(() => model.Fit(ToyData.Blobs(32), batchSize: 16, options: options));
+        Assert.Equal((3, 5), (options.Epochs, options.BatchSize));
     }
 
     [Fact]
@@ -56,19 +64,54 @@ public class FitTests
     }
 
     [Fact]
-    public void Early_stopping_and_reduce_lr_follow_keras_rules()
+    public void Early_stopping_stops_after_patience_and_restores_the_best_epochs_weights()
     {
         var train = ToyData.Blobs(64, seed: 4);
         using var model = SmallNet();
-        var stop = new EarlyStopping("val_loss", patience: 1, minDelta: 10, restoreBestWeights: true);
-        var reduce = new ReduceLROnPlateau("val_loss", factor: 0.5, patience: 1, minDelta: 10);
-        var history = model.Fit(train, train, epochs: 10, batchSize: 32, callbacks: [stop, reduce]);
-        // min_delta 10 means no epoch after the first counts as an improvement: stop after epoch 2, halve lr once.
-        Assert.Equal(2, history.Epochs.Count);
-        Assert.Equal(2, stop.StoppedEpoch);
+        var weights = new List<Dictionary<string, float[]>>();
+        var snapshot = new LambdaCallback(onEpochEnd: (context, _) => weights.Add(Weights(context.Model)));
+        // min_delta 10: no epoch after the first counts as an improvement, so with patience 2 training stops after epoch 3.
+        var stop = new EarlyStopping("val_loss", patience: 2, minDelta: 10, restoreBestWeights: true);
+        var history = model.Fit(train, train, epochs: 10, batchSize: 32, callbacks: [snapshot, stop], options: new FitOptions { LearningRate = 1e-2 });
+        Assert.Equal(3, history.Epochs.Count);
+        Assert.Equal(3, stop.StoppedEpoch);
         Assert.Equal(1, stop.BestEpoch);
-        Assert.Equal(1e-3, history.Epochs[1].LearningRate, 12);
+        var final = Weights(model);
+        Assert.Equal(weights[0], final);          // epoch 1's weights are back
+        Assert.NotEqual(weights[2], final);       // not the last epoch's
     }
+
+    [Fact]
+    public void Reduce_lr_on_plateau_multiplies_the_rate_by_its_factor_after_patience()
+    {
+        var train = ToyData.Blobs(64, seed: 4);
+        using var model = SmallNet();
+        var reduce = new ReduceLROnPlateau("val_loss", factor: 0.5, patience: 1, minDelta: 10);
+        var history = model.Fit(train, train, epochs: 4, batchSize: 32, callbacks: [reduce], options: new FitOptions { LearningRate = 1e-3 });
+        // Epoch 1 sets the best; epochs 2 and 3 do not improve by 10, so each halves the rate the next epoch runs at.
+        Assert.Equal([1e-3, 1e-3, 5e-4, 2.5e-4], history.Epochs.Select(e => Math.Round(e.LearningRate, 12)));
+    }
+
+    [Fact]
+    public void Gray_paper_cnn_trains_to_finite_repeatable_losses_on_two_threads()
+    {
+        // oneDNN's AVX-512 convolutions returned NaN (and different numbers run to run) for one gray plane on two threads
+        // on an AVX-512 CPU; NativeMathSettings caps oneDNN at AVX2. This fails on such a CPU without the cap.
+        var train = ToyData.Blobs(64, size: 64, seed: 8);
+        double[] Run()
+        {
+            using var model = CastingArchitectures.Paper(grayscale: true, imageSize: 64);
+            return model.Fit(train, train, epochs: 2, batchSize: 16, options: new FitOptions { Seed = 2, Threads = 2 })
+                .Epochs.SelectMany(e => new[] { e.Loss, e.ValLoss }).ToArray();
+        }
+        var first = Run();
+        Assert.All(first, loss => Assert.True(double.IsFinite(loss), $"loss {loss}"));
+        Assert.Equal(first, Run());
+        Assert.Equal("AVX2", CastingDefects.ML.Training.Runtime.NativeMathSettings.MaxCpuIsa);
+    }
+
+    private static Dictionary<string, float[]> Weights(Sequential model) =>
+        CastingDefects.ML.Training.Models.Weights.StateDict.Get(model).ToDictionary(kv => kv.Key, kv => kv.Value.Values.ToArray());
 
     [Fact]
     public void Mismatched_images_are_refused_with_both_shapes()

@@ -12,29 +12,15 @@ namespace CastingDefects.ML.Training.Tests;
 
 public class MulticlassTests
 {
-    /// <summary>Three folders: defective and good castings, and empty conveyor frames (a third, easy class).</summary>
-    private static string ThreeClasses(TempDir dir)
-    {
-        string root = dir.Combine("data");
-        SyntheticCastingGenerator.Generate(root, new SyntheticCastingOptions { DefectiveCount = 24, GoodCount = 24, ImageSize = 64, Seed = 8 });
-        Directory.CreateDirectory(Path.Combine(root, "empty_belt"));
-        var random = new Random(1);
-        for (int i = 0; i < 24; i++)
-        {
-            using var bitmap = new SKBitmap(64, 64);
-            bitmap.Erase(new SKColor((byte)random.Next(20, 60), (byte)random.Next(20, 60), (byte)random.Next(20, 60)));
-            using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(Path.Combine(root, "empty_belt", $"belt_{i}.png"), data.ToArray());
-        }
-        return root;
-    }
+    /// <summary>Three folders the paper CNN separates in a few epochs: dark disc, bright disc, plain surface.</summary>
+    private static string ThreeClasses(TempDir dir) => EasyImages.Write(dir.Combine("data"), perClass: 40, seed: 8, "def_front", "bright_spot", "ok_front");
 
     [Fact]
     public void Multiclass_trainer_evaluates_saves_loads_and_predicts_class_names()
     {
         using var dir = new TempDir();
         var dataset = ImageFolderDataset.Scan(ThreeClasses(dir), new ImageFolderOptions { Warning = null });
-        Assert.Equal(["def_front", "empty_belt", "ok_front"], dataset.Classes);
+        Assert.Equal(["bright_spot", "def_front", "ok_front"], dataset.Classes);
         var (trainSet, validationSet) = dataset.StratifiedSplit(0.25, seed: 1);
         var ml = new MLContext(seed: 1);
         var labels = ml.Transforms.MapClassNamesToKey(ml, dataset.Classes);
@@ -42,7 +28,7 @@ public class MulticlassTests
         var train = Prepare(trainSet);
         var validation = Prepare(validationSet);
         var image = CastingImageOptions.Square(64);
-        var trainer = ml.MulticlassClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image, Epochs = 4, BatchSize = 8, ValidationSet = validation, LearningRate = 3e-3 });
+        var trainer = ml.MulticlassClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image, Epochs = 8, BatchSize = 16, ValidationSet = validation, LearningRate = 3e-3 });
         var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
         Assert.Equal(HeadKind.SoftmaxN, trainer.Network!.Head);
         Assert.Equal(3, trainer.Network.Classes);
@@ -51,7 +37,7 @@ public class MulticlassTests
         var scored = model.Transform(validation);
         var metrics = ml.MulticlassClassification.Evaluate(scored);
         Assert.Equal(3, metrics.PerClassLogLoss.Count);
-        Assert.InRange(metrics.MicroAccuracy, 0, 1);
+        Assert.True(metrics.MicroAccuracy >= 0.95, $"the paper CNN reached only {metrics.MicroAccuracy:P1} on three easily separated classes");
         var scores = scored.GetColumn<float[]>("Score").ToArray();
         Assert.All(scores, s => { Assert.Equal(3, s.Length); Assert.Equal(1f, s.Sum(), 4); });
 
@@ -76,11 +62,11 @@ public class MulticlassTests
     {
         using var dir = new TempDir();
         string data = ThreeClasses(dir);
-        var (code, stdout, stderr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--image-size", "64", "--epochs", "2", "--json");
+        var (code, stdout, stderr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--image-size", "64", "--epochs", "10", "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(3, json.RootElement.GetProperty("classes").GetArrayLength());
-        Assert.InRange(json.RootElement.GetProperty("val_accuracy").GetDouble(), 0, 1);
+        Assert.True(json.RootElement.GetProperty("val_accuracy").GetDouble() >= 0.9, json.RootElement.GetProperty("val_accuracy").ToString());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("val_recall").ValueKind);
     }
 }

@@ -6,7 +6,7 @@ namespace CastingDefects.ML.Training.Tests;
 /// <summary>Small in-memory image sets with a learnable signal: defects carry a bright 3x3 blob on a noisy background.</summary>
 public static class ToyData
 {
-    public static ImageTensorData Blobs(int count, int size = 24, int seed = 1)
+    public static ImageTensorData Blobs(int count, int size = 24, int seed = 1, bool invertLabels = false)
     {
         var random = new Random(seed);
         var pixels = new float[count * size * size];
@@ -23,6 +23,6 @@ public static class ToyData
                     for (int dx = -1; dx <= 1; dx++) pixels[offset + (cy + dy) * size + cx + dx] = 1f;
             }
         }
-        return ImageTensorData.FromArrays(new TensorShape(1, size, size), pixels, labels);
+        return ImageTensorData.FromArrays(new TensorShape(1, size, size), pixels, invertLabels ? labels.Select(l => !l).ToArray() : labels);
     }
 }

@@ -3,7 +3,11 @@ using static TorchSharp.torch;
 
 namespace CastingDefects.ML.Training.Callbacks;
 
-/// <summary>Stops when the monitored metric has not improved for <see cref="Patience"/> epochs (Keras's <c>EarlyStopping</c>).</summary>
+/// <summary>
+/// Stops when the monitored metric has not improved for <see cref="Patience"/> epochs (Keras's <c>EarlyStopping</c>).
+/// With <see cref="RestoreBestWeights"/> and a checkpoint folder, the best weights are also written there
+/// (<see cref="WeightsFile"/>), so a run that is killed after its best epoch and resumed still ends with them.
+/// </summary>
 public sealed class EarlyStopping : Callback
 {
     private double _best = double.NaN;
@@ -31,6 +35,9 @@ public sealed class EarlyStopping : Callback
     public bool RestoreBestWeights { get; }
     /// <summary>Epoch at which training was stopped, or 0.</summary>
     public int StoppedEpoch { get; private set; }
+    /// <summary>File name, in the checkpoint folder, of the best weights kept for <see cref="RestoreBestWeights"/>.</summary>
+    public string WeightsFile => $"early_stopping_best_{Monitor}.weights";
+
     /// <summary>Best epoch seen (from 1).</summary>
     public int BestEpoch => _bestEpoch;
 
@@ -43,7 +50,11 @@ public sealed class EarlyStopping : Callback
             _best = current;
             _wait = 0;
             _bestEpoch = log.Epoch;
-            if (RestoreBestWeights) _bestWeights = Snapshot(context);
+            if (RestoreBestWeights)
+            {
+                _bestWeights = Snapshot(context);
+                if (context.CheckpointDirectory is { } dir) context.Model.SaveWeights(Path.Combine(dir, WeightsFile));
+            }
             return;
         }
         _wait++;
@@ -57,7 +68,14 @@ public sealed class EarlyStopping : Callback
     /// <inheritdoc />
     public override void OnTrainEnd(TrainingContext context)
     {
-        if (!RestoreBestWeights || _bestWeights is null) return;
+        if (!RestoreBestWeights) return;
+        if (_bestWeights is null)
+        {
+            // Resumed after the best epoch: its weights are in the checkpoint folder, not in memory.
+            if (_bestEpoch > 0 && context.CheckpointDirectory is { } dir && File.Exists(Path.Combine(dir, WeightsFile)))
+                context.Model.LoadWeights(Path.Combine(dir, WeightsFile));
+            return;
+        }
         using (no_grad())
         {
             var state = context.Model.Module.state_dict();

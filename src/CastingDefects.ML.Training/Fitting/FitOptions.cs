@@ -6,11 +6,14 @@ namespace CastingDefects.ML.Training.Fitting;
 /// <summary>Settings of <c>Sequential.Fit</c>.</summary>
 public sealed class FitOptions
 {
-    /// <summary>Epochs to run (default 20, as the paper).</summary>
-    public int Epochs { get; set; } = 20;
+    private int? _epochs;
+    private int? _batchSize;
 
-    /// <summary>Samples per batch (default 32, as the paper).</summary>
-    public int BatchSize { get; set; } = 32;
+    /// <summary>Epochs to run (default 20, as the paper). Set it here or as <c>Fit</c>'s <c>epochs</c> argument, not both.</summary>
+    public int Epochs { get => _epochs ?? 20; set => _epochs = value; }
+
+    /// <summary>Samples per batch (default 32, as the paper). Set it here or as <c>Fit</c>'s <c>batchSize</c> argument, not both.</summary>
+    public int BatchSize { get => _batchSize ?? 32; set => _batchSize = value; }
 
     /// <summary>Optimizer (default Adam).</summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
@@ -55,13 +58,21 @@ public sealed class FitOptions
     /// <summary>Resume from <c>last.ckpt</c> in <see cref="CheckpointDirectory"/> when it exists (weights, optimizer, epoch, history, callbacks).</summary>
     public bool Resume { get; set; }
 
-    /// <summary>A copy with the given epochs and batch size.</summary>
-    internal FitOptions With(int epochs, int batchSize)
+    /// <summary>
+    /// A copy with the epochs and batch size given to <c>Fit</c>, where given. Each value has one place: a value given
+    /// both here and in the options, differently, is refused rather than one silently winning.
+    /// </summary>
+    internal FitOptions With(int? epochs, int? batchSize)
     {
         var copy = (FitOptions)MemberwiseClone();
-        copy.Epochs = epochs;
-        copy.BatchSize = batchSize;
+        copy._epochs = Pick(epochs, _epochs, "epochs", nameof(Epochs));
+        copy._batchSize = Pick(batchSize, _batchSize, "batchSize", nameof(BatchSize));
         return copy;
+
+        static int? Pick(int? argument, int? option, string argumentName, string optionName) =>
+            argument is { } a && option is { } o && a != o
+                ? throw new ArgumentException($"Fit got {argumentName}: {a} but FitOptions.{optionName} is {o}; set it in one place.", argumentName)
+                : argument ?? option;
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad option.</summary>

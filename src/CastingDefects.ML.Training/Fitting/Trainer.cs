@@ -46,7 +46,7 @@ internal sealed class Trainer
             : optim.SGD(TrainableParameters(module), _options.LearningRate, momentum: _options.Momentum);
         var context = new TrainingContext(_model,
             () => optimizer.ParamGroups.First().LearningRate,
-            lr => { foreach (var g in optimizer.ParamGroups) g.LearningRate = lr; });
+            lr => { foreach (var g in optimizer.ParamGroups) g.LearningRate = lr; }, _options.CheckpointDirectory);
 
         var history = new History();
         int startEpoch = 0;

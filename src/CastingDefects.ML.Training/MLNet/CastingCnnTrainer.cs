@@ -20,15 +20,9 @@ public sealed class CastingCnnTrainer : CastingCnnTrainerBase
     /// <inheritdoc />
     public override ITransformer Fit(IDataView input)
     {
-        var (network, validation) = Train(input, classes: 2);
-        Threshold = Options.Threshold;
-        if (Options.TargetRecall is { } recall)
-        {
-            if (validation is null) throw new InvalidOperationException("TargetRecall needs validation data (ValidationSet or ValidationFraction > 0) to choose the threshold on.");
-            var labels = validation.Labels.Select(l => l > 0.5f).ToArray();
-            Threshold = CastingDefects.ML.Evaluation.ThresholdSelection.ForTargetRecall(labels, network.PredictProbabilities(validation), recall);
-        }
-        OnnxModel = network.ToOnnx(Threshold);
+        var (network, validationView) = Train(input, classes: 2);
+        (Threshold, OnnxModel) = TargetRecallThreshold.Export(MLContext, network.ToOnnx, Options.Threshold, Options.TargetRecall,
+            Options.Image, validationView, Options.LabelColumnName);
         return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }
 

@@ -35,13 +35,13 @@ public abstract class CastingCnnTrainerBase : IEstimator<ITransformer>
     /// <inheritdoc />
     public abstract SchemaShape GetOutputSchema(SchemaShape inputSchema);
 
-    /// <summary>Trains the network for <paramref name="classes"/> classes, records the results, returns the validation data.</summary>
-    private protected (Sequential Network, Data.ImageTensorData? Validation) Train(IDataView input, int classes)
+    /// <summary>Trains the network for <paramref name="classes"/> classes, records the results, returns the validation view (with features).</summary>
+    private protected (Sequential Network, IDataView? ValidationView) Train(IDataView input, int classes)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (network, history, validation) = CnnTraining.Fit(MLContext, Options, input, classes);
+        var (network, history, validationView) = CnnTraining.Fit(MLContext, Options, input, classes);
         Network = network;
         History = history;
-        return (network, validation);
+        return (network, validationView);
     }
 }

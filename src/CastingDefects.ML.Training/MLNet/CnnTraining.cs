@@ -11,10 +11,10 @@ namespace CastingDefects.ML.Training.MLNet;
 /// <summary>What the binary and multiclass trainers share: reading the views, building, fitting.</summary>
 internal static class CnnTraining
 {
-    public static (Sequential Network, History History, ImageTensorData? Validation) Fit(MLContext mlContext, CastingCnnOptions options, IDataView input, int classes)
+    public static (Sequential Network, History History, IDataView? ValidationView) Fit(MLContext mlContext, CastingCnnOptions options, IDataView input, int classes)
     {
         var image = options.Image;
-        var (train, validation) = TrainingViews.Read(mlContext, input, image, options.ValidationSet, options.ValidationFraction, options.Seed,
+        var (train, validation, validationView) = TrainingViews.Read(mlContext, input, image, options.ValidationSet, options.ValidationFraction, options.Seed,
             options.FeatureColumnName, options.LabelColumnName, classes);
         var shape = train.Shape;
 
@@ -30,7 +30,7 @@ internal static class CnnTraining
             callbacks.Add(new EarlyStopping("val_loss", options.EarlyStoppingPatience ?? int.MaxValue, restoreBestWeights: true));
         if (options.ReduceLearningRatePatience is { } lrPatience)
             callbacks.Add(new ReduceLROnPlateau(validation is null ? "loss" : "val_loss", 0.1, lrPatience));
-        if (options.MetricsCallback is { } report) callbacks.Add(new EpochReporter(report));
+        if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(onEpochEnd: (_, log) => report(log)));
 
         var history = network.Fit(train, validation, options.Epochs, options.BatchSize, callbacks, new FitOptions
         {
@@ -38,6 +38,6 @@ internal static class CnnTraining
             CheckpointDirectory = options.CheckpointDirectory, Resume = options.Resume, Progress = options.Progress,
             CancellationToken = options.CancellationToken,
         });
-        return (network, history, validation);
+        return (network, history, validationView);
     }
 }

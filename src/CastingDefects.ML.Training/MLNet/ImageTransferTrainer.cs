@@ -1,4 +1,3 @@
-using CastingDefects.ML.Evaluation;
 using CastingDefects.ML.Inference;
 using CastingDefects.ML.Training.Transfer;
 using Microsoft.ML;
@@ -24,13 +23,8 @@ public sealed class ImageTransferTrainer : ImageTransferTrainerBase
     public override ITransformer Fit(IDataView input)
     {
         var result = Train(input, classes: 2);
-        Threshold = Options.Threshold;
-        if (Options.TargetRecall is { } recall)
-        {
-            if (result.ValidationProbabilities is null) throw new InvalidOperationException("TargetRecall needs validation data (ValidationSet or ValidationFraction > 0).");
-            Threshold = ThresholdSelection.ForTargetRecall(result.ValidationLabels!.Select(l => l > 0.5f).ToArray(), result.ValidationProbabilities, recall);
-        }
-        OnnxModel = result.Network.ToOnnx(Threshold);
+        (Threshold, OnnxModel) = TargetRecallThreshold.Export(MLContext, result.Network.ToOnnx, Options.Threshold, Options.TargetRecall,
+            Options.Image, ValidationView, Options.LabelColumnName);
         return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }
 

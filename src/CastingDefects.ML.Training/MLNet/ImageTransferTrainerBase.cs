@@ -22,6 +22,9 @@ public abstract class ImageTransferTrainerBase : IEstimator<ITransformer>
     /// <summary>What the last <see cref="Fit"/> did: network, head history, timings, cache use.</summary>
     public TransferResult? Result { get; private set; }
 
+    /// <summary>The validation data of the last fit, with its <c>Features</c> column, or null.</summary>
+    private protected IDataView? ValidationView { get; private set; }
+
     /// <summary>The ONNX model of the last <see cref="Fit"/>.</summary>
     public byte[]? OnnxModel { get; private protected set; }
 
@@ -35,8 +38,9 @@ public abstract class ImageTransferTrainerBase : IEstimator<ITransformer>
     private protected TransferResult Train(IDataView input, int classes)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (train, validation) = TrainingViews.Read(MLContext, input, Options.Image, Options.ValidationSet, Options.ValidationFraction, Options.Seed,
+        var (train, validation, validationView) = TrainingViews.Read(MLContext, input, Options.Image, Options.ValidationSet, Options.ValidationFraction, Options.Seed,
             Options.FeatureColumnName, Options.LabelColumnName, classes);
+        ValidationView = validationView;
         return Result = TransferLearning.Fit(Options, train, validation, classes);
     }
 }

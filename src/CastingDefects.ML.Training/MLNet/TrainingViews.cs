@@ -8,7 +8,7 @@ namespace CastingDefects.ML.Training.MLNet;
 /// <summary>Reads the training view and the validation view (given, or split off stratified) into memory for the trainers.</summary>
 internal static class TrainingViews
 {
-    public static (ImageTensorData Train, ImageTensorData? Validation) Read(MLContext mlContext, IDataView input, CastingImageOptions image,
+    public static (ImageTensorData Train, ImageTensorData? Validation, IDataView? ValidationView) Read(MLContext mlContext, IDataView input, CastingImageOptions image,
         IDataView? validationSet, double validationFraction, int seed, string featureColumn, string labelColumn, int classes)
     {
         image.Validate();
@@ -35,6 +35,6 @@ internal static class TrainingViews
         int present = train.Labels.Distinct().Count();
         if (present < classes)
             throw new InvalidOperationException($"The training data has images of {present} of the {classes} classes; every class needs training images.");
-        return (train, validation);
+        return (train, validation, validationView);
     }
 }

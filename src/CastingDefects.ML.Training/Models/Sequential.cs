@@ -213,8 +213,11 @@ public sealed class Sequential : IDisposable
         return new LayerStack(Name, _layers, InputShape);
     }
 
-    /// <summary>Trains the model (Keras's <c>fit</c>); see <see cref="FitOptions"/>.</summary>
-    public History Fit(ImageTensorData train, ImageTensorData? validation = null, int epochs = 20, int batchSize = 32,
+    /// <summary>
+    /// Trains the model (Keras's <c>fit</c>); see <see cref="FitOptions"/>. <paramref name="epochs"/> and
+    /// <paramref name="batchSize"/> default to the options' values (20 and 32 unless set there).
+    /// </summary>
+    public History Fit(ImageTensorData train, ImageTensorData? validation = null, int? epochs = null, int? batchSize = null,
         IReadOnlyList<Callback>? callbacks = null, FitOptions? options = null)
     {
         var effective = (options ?? new FitOptions()).With(epochs, batchSize); // the caller's options stay as they were
