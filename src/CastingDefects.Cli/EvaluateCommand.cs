@@ -30,6 +30,14 @@ internal static class EvaluateCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string modelPath = Path.GetFullPath(parse.GetValue(model)!);
+            if (parse.GetValue(threshold) is { } given && !(given >= 0 && given <= 1))
+                throw new ArgumentException($"--threshold {given}: a threshold is a probability between 0 and 1.");
+            if (parse.GetValue(targetRecall) is { } wanted && !(wanted > 0 && wanted <= 1))
+                throw new ArgumentException($"--target-recall {wanted}: a recall is between 0 (exclusive) and 1.");
+            OutputPaths.NotInside(parse.GetValue(saveModel), "--save-model", parse.GetValue(data));
+            OutputPaths.NotInside(parse.GetValue(report), "--report", parse.GetValue(data));
+            OutputPaths.WritableFile(parse.GetValue(saveModel), "--save-model");
+            OutputPaths.WritableFolder(parse.GetValue(report), "--report");
             var mlContext = new MLContext(0);
             var transformer = mlContext.Model.LoadCastingModel(modelPath);
             var dataset = ImageFolderDataset.Scan(parse.GetValue(data)!);
@@ -107,8 +115,9 @@ internal static class EvaluateCommand
 
     internal static Evaluation EvaluateBinary(IDataView scored, ImageFolderDataset dataset, float? threshold, double? targetRecall, bool maxF1)
     {
-        var probabilities = scored.GetColumn<float>("Probability").ToArray();
-        var decisions = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        var columns = BinaryScores.Read(scored); // probability and decision of each image from one run of the network
+        var probabilities = columns.Probabilities;
+        var decisions = columns.PredictedLabels;
         var labels = dataset.Images.Select(i => i.IsDefect).ToArray();
         float stored = ThresholdSelection.Reproducing(probabilities, decisions);
         (float t, string note) = threshold is { } given ? (given, $"Threshold {given:G4} (--threshold); the model's own is {stored:G4}.")

@@ -22,6 +22,9 @@ internal static class PredictCommand
             string[] files = File.Exists(path) ? [path]
                 : Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(ImageProbe.HasImageExtension).Order(StringComparer.Ordinal).ToArray()
                 : throw new FileNotFoundException($"Input '{path}' is neither a file nor a folder.");
+            string? outPath = parse.GetValue(output);
+            OutputPaths.NotAnInput(outPath, "--out", [parse.GetValue(model)!, .. files]);
+            OutputPaths.WritableFile(outPath, "--out");
             using var engine = mlContext.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(transformer);
             var rows = new List<(string Path, string Label, float Probability, string? Error)>();
             bool bar = !Console.IsErrorRedirected && files.Length > 1;
@@ -37,21 +40,30 @@ internal static class PredictCommand
                 if (bar && (i % 50 == 0 || i == files.Length - 1)) Console.Error.Write($"\r{i + 1}/{files.Length} images");
             }
             if (bar) Console.Error.WriteLine();
-            string? outPath = parse.GetValue(output);
-            using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
-            if (outPath is not null && outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-                writer.Write(System.Text.Json.JsonSerializer.Serialize(rows.Select(r => new { path = r.Path, label = r.Label, probability = float.IsNaN(r.Probability) ? (float?)null : r.Probability, error = r.Error }), CliJson.Options));
-            else
+            void Write(TextWriter writer)
             {
-                writer.WriteLine("path,label,probability");
-                foreach (var r in rows)
-                    writer.WriteLine($"{Csv(r.Path)},{r.Label},{(float.IsNaN(r.Probability) ? "" : r.Probability.ToString("F6", CultureInfo.InvariantCulture))}");
+                if (outPath is not null && outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                    writer.Write(System.Text.Json.JsonSerializer.Serialize(rows.Select(r => new { path = r.Path, label = r.Label, probability = float.IsNaN(r.Probability) ? (float?)null : r.Probability, error = r.Error }), CliJson.Options));
+                else
+                {
+                    writer.WriteLine("path,label,probability");
+                    foreach (var r in rows)
+                        writer.WriteLine($"{Csv(r.Path)},{r.Label},{(float.IsNaN(r.Probability) ? "" : r.Probability.ToString("F6", CultureInfo.InvariantCulture))}");
+                }
             }
+            if (outPath is null) Write(Console.Out);
+            else // atomically: a kill mid-write leaves the previous results file as it was
+                CastingDefects.ML.IO.AtomicFile.Write(outPath, stream =>
+                {
+                    using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+                    Write(writer);
+                });
             foreach (var r in rows.Where(r => r.Error is not null)) Console.Error.WriteLine($"warning: '{r.Path}': {r.Error}");
             return 0;
         }));
         return command;
     }
 
-    private static string Csv(string value) => value.Contains(',') || value.Contains('"') ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    /// <summary>A CSV field per RFC 4180: quoted when it holds a comma, a quote, a carriage return or a line feed.</summary>
+    internal static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }

@@ -58,13 +58,19 @@ internal static class TrainCommand
                     SyntheticCastingGenerator.Generate(folder, new SyntheticCastingOptions { Seed = parse.GetValue(seed), DefectiveCount = 300, GoodCount = 240 });
                 if (!quiet) Console.WriteLine($"no --data given: using the built-in synthetic dataset in {folder}");
             }
+            string outPath = Path.GetFullPath(parse.GetValue(output)!);
+            string checkpointDir = parse.GetValue(checkpoints) ?? outPath + ".checkpoints";
+            foreach (var (path, option) in new[] { (outPath, "--out"), (checkpointDir, "--checkpoint-dir"), (parse.GetValue(reportOption), "--report") })
+                OutputPaths.NotInside(path, option, folder);
+            OutputPaths.WritableFile(outPath, "--out");
+            OutputPaths.WritableFolder(checkpointDir, "--checkpoint-dir");
+            OutputPaths.WritableFolder(parse.GetValue(reportOption), "--report");
             var dataset = ImageFolderDataset.Scan(folder);
             bool isTransfer = parse.GetValue(transfer);
             var image = CastingImageOptions.Square(parse.GetValue(size) ?? (isTransfer ? 224 : DefaultImageSize), parse.GetValue(gray));
             string archName = isTransfer ? "resnet18-transfer" : parse.GetValue(arch)!;
             var headKind = HeadOption.Parse(parse.GetValue(head)!);
             if (!isTransfer) CastingArchitectures.Resolve(archName); // a wrong --arch fails before any image is read
-            string outPath = Path.GetFullPath(parse.GetValue(output)!);
             var (train, validation) = dataset.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
             if (!quiet)
                 Console.WriteLine($"{dataset.Images.Count} images ({string.Join(", ", dataset.CountByClass().Select(kv => $"{kv.Key} {kv.Value}"))}), " +
@@ -130,7 +136,7 @@ internal static class TrainCommand
                     Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
                     TargetRecall = parse.GetValue(targetRecall),
                     ValidationSet = validationView, ValidationFraction = 0,
-                    CheckpointDirectory = parse.GetValue(checkpoints) ?? outPath + ".checkpoints", Resume = parse.GetValue(resume),
+                    CheckpointDirectory = checkpointDir, Resume = parse.GetValue(resume),
                     Progress = progress, CancellationToken = token, MetricsCallback = report,
                 };
                 CastingCnnTrainerBase trainer = multiclass
@@ -151,7 +157,7 @@ internal static class TrainCommand
                 accuracy = mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy;
             else
             {
-                var probabilities = scored.GetColumn<float>("Probability").ToArray();
+                var probabilities = BinaryScores.Read(scored).Probabilities;
                 metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities, trained.Threshold);
                 accuracy = metrics.Accuracy;
             }

@@ -20,8 +20,7 @@ public static class ModelThreshold
     {
         if (threshold is < 0 or > 1 || float.IsNaN(threshold))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a probability in [0, 1].");
-        string full = Path.GetFullPath(modelPath);
-        if (!File.Exists(full)) throw new FileNotFoundException($"Model file '{full}' does not exist.", full);
+        string full = InputFile.Require(modelPath);
         byte[] bytes = File.ReadAllBytes(full);
         if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {

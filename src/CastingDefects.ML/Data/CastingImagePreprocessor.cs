@@ -78,6 +78,7 @@ public static class CastingImagePreprocessor
     /// <summary>Decode, resize into the target (aspect kept, padded) and, for grayscale, convert, as ML.NET's transforms do.</summary>
     private static SKBitmap Render(string path, CastingImageOptions options)
     {
+        ImageGuard.Check(path); // header first: no pixel buffer for a bomb
         using var decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' is not a decodable image.");
         using var source = decoded.ColorType is SKColorType.Bgra8888 or SKColorType.Rgba8888 ? null : decoded.Copy(SKColorType.Bgra8888);
         var image = source ?? decoded;

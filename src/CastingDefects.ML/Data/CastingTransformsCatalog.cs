@@ -18,7 +18,12 @@ public static class CastingTransformsCatalog
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         const string image = "__CastingImage";
-        var chain = catalog.LoadImages(image, options.ImageFolder, options.InputColumnName)
+        // Headers are checked before ML.NET's loader decodes them (decompression bombs); the guard reads the default
+        // ImagePath column, relative paths against the current folder.
+        IEstimator<ITransformer> guard = options.InputColumnName == nameof(ImagePathColumn.ImagePath) && options.ImageFolder is null
+            ? catalog.CustomMapping(new ImageGuardMappingFactory().GetMapping(), ImageGuardMappingFactory.ContractName)
+            : new EstimatorChain<ITransformer>();
+        var chain = guard.Append(catalog.LoadImages(image, options.ImageFolder, options.InputColumnName))
             // IsoPad, not Fill: ML.NET's Fill resizes nearest-neighbour (SKFilterQuality.None), which at 300 -> 150
             // keeps one pixel in four and can erase a one-pixel crack; IsoPad draws with high-quality filtering and, for
             // square images into a square size, covers the whole output exactly like Fill.

@@ -69,12 +69,16 @@ public sealed class ImageFolderDataset
         {
             string name = Path.GetFileName(dir);
             if (name.StartsWith('.')) continue; // hidden folders (.git, .ipynb_checkpoints)
-            var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            var files = ClassFiles(dir, d => Skip(d, "symbolic link to a folder inside a class folder; not followed")).OrderBy(f => f, StringComparer.Ordinal).ToList();
             int before = candidates.Count;
             foreach (var file in files)
             {
-                if (ImageProbe.HasImageExtension(file)) candidates.Add((name, file));
-                else Skip(file, "not an image file (extension is not .jpg, .jpeg, .png or .bmp)");
+                if (!ImageProbe.HasImageExtension(file))
+                {
+                    Skip(file, "not an image file (extension is not .jpg, .jpeg, .png or .bmp)");
+                    continue;
+                }
+                candidates.Add((name, file));
             }
             if (candidates.Count == before)
             {
@@ -83,6 +87,22 @@ public sealed class ImageFolderDataset
             }
             classes.Add(name);
         }
+
+        // Each real file counts once: where links name the same file, the file's own path wins (so a link cannot move a
+        // file into another class), else the first link.
+        var keep = candidates
+            .Select((c, i) => (c.Path, Index: i, Real: RealPath(c.Path), IsLink: new FileInfo(c.Path).LinkTarget is not null))
+            .GroupBy(c => c.Real, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(c => c.IsLink).ThenBy(c => c.Index).First())
+            .ToDictionary(c => c.Real, c => c.Path, StringComparer.Ordinal);
+        candidates = candidates.Where(c =>
+        {
+            string kept = keep[RealPath(c.Path)];
+            if (kept == c.Path) return true;
+            Skip(c.Path, $"the same file as '{kept}' (a link); each file counts once");
+            return false;
+        }).ToList();
+        classes = classes.Where(c => candidates.Any(x => x.Class == c)).ToList();
 
         // Validate in parallel; results are put back in the deterministic candidate order.
         var probes = new ImageProbeResult[candidates.Count];
@@ -113,6 +133,39 @@ public sealed class ImageFolderDataset
             .ToList();
 
         return new ImageFolderDataset(root, classes, positive, images, skippedList);
+    }
+
+    /// <summary>
+    /// The files below a class folder. Links to folders are not followed (a link to the parent or a sibling class
+    /// would count files twice, in the wrong class, or loop); each is reported through <paramref name="skipLink"/>.
+    /// </summary>
+    private static IEnumerable<string> ClassFiles(string dir, Action<string> skipLink)
+    {
+        var pending = new Stack<string>();
+        pending.Push(dir);
+        while (pending.Count > 0)
+        {
+            string current = pending.Pop();
+            foreach (var file in Directory.EnumerateFiles(current)) yield return file;
+            foreach (var sub in Directory.EnumerateDirectories(current))
+            {
+                if (new DirectoryInfo(sub).LinkTarget is not null) skipLink(sub);
+                else pending.Push(sub);
+            }
+        }
+    }
+
+    /// <summary>The file a path finally names, links resolved.</summary>
+    private static string RealPath(string file)
+    {
+        try
+        {
+            return new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(file);
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(file); // a dangling link: the probe reports it as unreadable
+        }
     }
 
     /// <summary>Builds a dataset from an explicit image list (used by splits and by tests).</summary>

@@ -58,11 +58,8 @@ public static class ImageProbe
             var info = codec.Info;
             string format = codec.EncodedFormat.ToString();
             int channels = info.ColorType == SKColorType.Gray8 ? 1 : info.AlphaType == SKAlphaType.Opaque ? 3 : 4;
-            if (info.Width <= 0 || info.Height <= 0)
-                return new(path, $"invalid dimensions {info.Width}x{info.Height} in header", info.Width, info.Height, channels, format);
-            if ((long)info.Width * info.Height > maxPixels)
-                return new(path, $"header claims {info.Width}x{info.Height} pixels, more than the limit of {maxPixels:N0}; refused before decoding",
-                    info.Width, info.Height, channels, format);
+            if (ImageGuard.Inspect(info, file.Length, maxPixels) is { } refused)
+                return new(path, refused, info.Width, info.Height, channels, format);
             if (!decodeFully) return new(path, null, info.Width, info.Height, channels, format);
 
             // Decode at the smallest scale the codec supports (JPEG decodes 1/8 scale natively): every byte is

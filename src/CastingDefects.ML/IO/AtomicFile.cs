@@ -9,6 +9,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        RemoveStaleTemporaries(full);
         string temp = full + "." + Environment.ProcessId + ".tmp";
         try
         {
@@ -22,6 +23,38 @@ public static class AtomicFile
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>
+    /// Deletes temporary files (<c>name.PID.tmp</c>) that writers of <paramref name="full"/> left when they were killed:
+    /// those whose process no longer runs.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string full)
+    {
+        string? dir = Path.GetDirectoryName(full);
+        if (string.IsNullOrEmpty(dir)) return;
+        string prefix = Path.GetFileName(full) + ".";
+        foreach (var temp in Directory.EnumerateFiles(dir, prefix + "*.tmp"))
+        {
+            string middle = Path.GetFileName(temp)[prefix.Length..^4];
+            if (!int.TryParse(middle, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) || IsRunning(pid)) continue;
+            try { File.Delete(temp); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // another cleaner got there first
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.IO;
@@ -31,8 +32,7 @@ public static class CastingModelCatalog
     public static ITransformer LoadCastingModel(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        string full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"Model file '{full}' does not exist.", full);
+        string full = InputFile.Require(path);
         try
         {
             using var zip = ZipFile.OpenRead(full);
@@ -49,14 +49,33 @@ public static class CastingModelCatalog
         }
 
         RegisterComponents(catalog);
+        ITransformer model;
         try
         {
-            return catalog.Load(full, out inputSchema);
+            model = catalog.Load(full, out inputSchema);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new InvalidDataException($"Model file '{full}' could not be loaded as an ML.NET model: {e.Message}", e);
         }
+        // Models saved before the image guard existed load ML.NET's image loader without it: put it in front.
+        if (inputSchema.GetColumnOrNull(nameof(ImagePathColumn.ImagePath)) is { Type: TextDataViewType })
+        {
+            var guard = new MLContext().Transforms.CustomMapping(new ImageGuardMappingFactory().GetMapping(), ImageGuardMappingFactory.ContractName)
+                .Fit(new EmptyView(inputSchema));
+            model = new TransformerChain<ITransformer>(guard, model);
+        }
+        return model;
+    }
+
+    /// <summary>A view with a schema and no rows, to fit schema-only transforms on.</summary>
+    private sealed class EmptyView(DataViewSchema schema) : IDataView
+    {
+        public bool CanShuffle => false;
+        public DataViewSchema Schema => schema;
+        public long? GetRowCount() => 0;
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => throw new NotSupportedException("An empty schema-only view has no rows.");
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded, rand)];
     }
 
     /// <summary>

@@ -42,8 +42,7 @@ public sealed class CastingOnnxModel : IDisposable
     /// <summary>Loads an .onnx file; a missing, truncated or foreign file fails with a message naming it.</summary>
     public static CastingOnnxModel Load(string path, int? intraOpThreads = null)
     {
-        string full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"Model file '{full}' does not exist.", full);
+        string full = CastingDefects.ML.IO.InputFile.Require(path);
         return new CastingOnnxModel(File.ReadAllBytes(full), intraOpThreads, $"Model file '{full}'");
     }
 

@@ -1,0 +1,92 @@
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using Microsoft.ML;
+
+namespace CastingDefects.ML.Tests;
+
+/// <summary>
+/// Every public path that decodes an image refuses a decompression bomb from its header, with the file's name, before
+/// a pixel buffer exists. Without the guard these tests allocate tens of gigabytes (the process is killed), so they
+/// fail loudly rather than quietly.
+/// </summary>
+public class DecompressionBombTests
+{
+    private static string Asset(string name) => Path.Combine(AppContext.BaseDirectory, "assets", name);
+
+    /// <summary>A real 64x64 JPEG whose SOF0 header claims <paramref name="size"/> x <paramref name="size"/>.</summary>
+    private static byte[] JpegClaiming(int size)
+    {
+        var jpeg = TestImages.Jpeg(seed: 3);
+        int sof = Enumerable.Range(0, jpeg.Length - 1).First(i => jpeg[i] == 0xFF && jpeg[i + 1] is 0xC0 or 0xC2);
+        jpeg[sof + 5] = (byte)(size >> 8); jpeg[sof + 6] = (byte)size;   // height
+        jpeg[sof + 7] = (byte)(size >> 8); jpeg[sof + 8] = (byte)size;   // width
+        return jpeg;
+    }
+
+    private static (string JpegBomb, string PngBomb, string Good) Files(TempDir dir)
+    {
+        string jpeg = dir.Combine("jpeg_bomb.jpg"), png = dir.Combine("png_bomb.png"), good = dir.Combine("good.jpg");
+        File.WriteAllBytes(jpeg, JpegClaiming(60000));
+        File.WriteAllBytes(png, TestImages.PngHeaderClaiming(100000, 100000));
+        File.WriteAllBytes(good, TestImages.Jpeg(seed: 4));
+        return (jpeg, png, good);
+    }
+
+    [Fact]
+    public void A_header_claiming_far_more_pixels_than_the_file_holds_is_refused_even_under_the_pixel_limit()
+    {
+        using var dir = new TempDir();
+        string path = dir.Combine("claims_6000.jpg");
+        File.WriteAllBytes(path, JpegClaiming(6000)); // 36 megapixels (under the 64 MP limit) in a few KB
+        var e = Assert.Throws<InvalidDataException>(() => ImageGuard.Check(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("6000x6000", e.Message);
+        Assert.Contains("decompression bomb", e.Message);
+        Assert.False(ImageProbe.Probe(path).IsReadable);
+        // A real image of the same kind passes.
+        File.WriteAllBytes(dir.Combine("ok.jpg"), TestImages.Jpeg(seed: 5, size: 300));
+        Assert.Null(ImageGuard.Inspect(dir.Combine("ok.jpg")));
+    }
+
+    [Fact]
+    public void Onnx_runtime_paths_refuse_bombs_per_file_and_classify_the_rest()
+    {
+        using var dir = new TempDir();
+        var (jpeg, png, good) = Files(dir);
+        using var model = CastingOnnxModel.Load(Asset("paper-gray-64.onnx"), intraOpThreads: 1);
+        var results = model.PredictFiles([jpeg, png, good], batchSize: 4);
+        Assert.Contains(jpeg, results[0].Error);
+        Assert.Contains("60000x60000", results[0].Error);
+        Assert.Contains(png, results[1].Error);
+        Assert.Contains("100000x100000", results[1].Error);
+        Assert.Null(results[2].Error);
+        Assert.NotNull(results[2].Verdict);
+        var single = Assert.Throws<InvalidDataException>(() => model.Predict(jpeg));
+        Assert.Contains(jpeg, single.Message);
+    }
+
+    [Fact]
+    public void Mlnet_paths_refuse_bombs_with_the_file_name_for_old_and_new_models()
+    {
+        using var dir = new TempDir();
+        var (jpeg, png, good) = Files(dir);
+        var ml = new MLContext(0);
+        // A model saved before the guard existed: LoadCastingModel puts the guard in front.
+        var loaded = ml.Model.LoadCastingModel(Asset("paper-gray-64.zip"));
+        using var engine = ml.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(loaded);
+        Assert.InRange(engine.Predict(new CastingImage { ImagePath = good }).Probability, 0f, 1f);
+        foreach (var bomb in new[] { jpeg, png })
+        {
+            var e = Assert.ThrowsAny<Exception>(() => engine.Predict(new CastingImage { ImagePath = bomb }));
+            Assert.Contains(bomb, Flatten(e));
+        }
+
+        // The transforms of a new pipeline carry the guard themselves.
+        var view = ml.Data.LoadFromEnumerable(new[] { new CastingImage { ImagePath = jpeg } });
+        var transformed = ml.Transforms.LoadCastingImages(CastingImageOptions.Square(64)).Fit(view).Transform(view);
+        var error = Assert.ThrowsAny<Exception>(() => transformed.Preview());
+        Assert.Contains(jpeg, Flatten(error));
+    }
+
+    private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
+}
