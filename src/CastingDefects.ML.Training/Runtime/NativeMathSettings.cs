@@ -29,7 +29,14 @@ public static class NativeMathSettings
 #pragma warning disable CA2255
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void Apply()
+    internal static void Apply() => EnsureApplied();
+
+    /// <summary>
+    /// Applies the settings (idempotent). Runs by itself when this assembly loads; call it first only where the
+    /// application runs TorchSharp itself before touching any type of this library, since oneDNN reads the cap once,
+    /// at its first convolution.
+    /// </summary>
+    public static void EnsureApplied()
     {
         string? user = Variables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrEmpty(v));
         MaxCpuIsa = user ?? DefaultMaxCpuIsa;
