@@ -3,6 +3,7 @@ using System.Globalization;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Inference;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace CastingDefects.Cli;
 
@@ -12,7 +13,7 @@ internal static class PredictCommand
     {
         var model = new Option<string>("--model") { Description = "Model file (.zip) written by train", Required = true };
         var input = new Option<string>("--input") { Description = "An image file or a folder of images (searched recursively)", Required = true };
-        var output = new Option<string?>("--out") { Description = "Write CSV (path,label,probability) or, for .json, JSON here instead of standard output" };
+        var output = new Option<string?>("--out") { Description = "Write CSV (path,label,probability) or, for .json, JSON here instead of standard output. Label: OK/NG for a binary model (probability of a defect), the class for a multiclass one (its probability; JSON adds every class's)" };
         var command = new Command("predict", "Predict OK/NG for an image or a folder of images.") { model, input, output };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -25,17 +26,33 @@ internal static class PredictCommand
             string? outPath = parse.GetValue(output);
             OutputPaths.NotAnInput(outPath, "--out", [parse.GetValue(model)!, .. files]);
             OutputPaths.WritableFile(outPath, "--out");
-            using var engine = mlContext.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(transformer);
-            var rows = new List<(string Path, string Label, float Probability, string? Error)>();
+            // A binary model gives OK/NG and the defect probability; a multiclass one the class and its probability.
+            var outputSchema = transformer.GetOutputSchema(SchemaDefinitionOf(mlContext));
+            bool multiclass = outputSchema.GetColumnOrNull("Score") is { Type: VectorDataViewType };
+            string[] classNames = [];
+            if (multiclass && outputSchema.GetColumnOrNull("PredictedLabel") is { } key)
+            {
+                VBuffer<ReadOnlyMemory<char>> names = default;
+                key.GetKeyValues(ref names);
+                classNames = names.DenseValues().Select(n => n.ToString()).ToArray();
+            }
+            using var binary = multiclass ? null : mlContext.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(transformer);
+            using var classes = multiclass ? mlContext.Model.CreatePredictionEngine<CastingImage, CastingClassVerdict>(transformer) : null;
+            var rows = new List<(string Path, string Label, float Probability, float[]? Probabilities, string? Error)>();
             bool bar = !Console.IsErrorRedirected && files.Length > 1;
             for (int i = 0; i < files.Length; i++)
             {
                 var probe = ImageProbe.Probe(files[i]);
-                if (!probe.IsReadable) rows.Add((files[i], "ERROR", float.NaN, probe.Error));
+                if (!probe.IsReadable) rows.Add((files[i], "ERROR", float.NaN, null, probe.Error));
+                else if (binary is not null)
+                {
+                    var v = binary.Predict(new CastingImage { ImagePath = files[i] });
+                    rows.Add((files[i], v.Verdict, v.Probability, null, null));
+                }
                 else
                 {
-                    var v = engine.Predict(new CastingImage { ImagePath = files[i] });
-                    rows.Add((files[i], v.Verdict, v.Probability, null));
+                    var v = classes!.Predict(new CastingImage { ImagePath = files[i] });
+                    rows.Add((files[i], classNames[v.ClassIndex], v.Probability, v.Score.ToArray(), null));
                 }
                 if (bar && (i % 50 == 0 || i == files.Length - 1)) Console.Error.Write($"\r{i + 1}/{files.Length} images");
             }
@@ -43,7 +60,12 @@ internal static class PredictCommand
             void Write(TextWriter writer)
             {
                 if (outPath is not null && outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-                    writer.Write(System.Text.Json.JsonSerializer.Serialize(rows.Select(r => new { path = r.Path, label = r.Label, probability = float.IsNaN(r.Probability) ? (float?)null : r.Probability, error = r.Error }), CliJson.Options));
+                    writer.Write(System.Text.Json.JsonSerializer.Serialize(rows.Select(r => new
+                    {
+                        path = r.Path, label = r.Label, probability = float.IsNaN(r.Probability) ? (float?)null : r.Probability,
+                        probabilities = r.Probabilities is null ? null : classNames.Zip(r.Probabilities).ToDictionary(c => c.First, c => c.Second),
+                        error = r.Error,
+                    }), CliJson.Options));
                 else
                 {
                     writer.WriteLine("path,label,probability");
@@ -63,6 +85,10 @@ internal static class PredictCommand
         }));
         return command;
     }
+
+    /// <summary>The schema of a view of <see cref="CastingImage"/> rows (the model's input).</summary>
+    private static Microsoft.ML.DataViewSchema SchemaDefinitionOf(MLContext mlContext) =>
+        mlContext.Data.LoadFromEnumerable(Array.Empty<CastingImage>()).Schema;
 
     /// <summary>A CSV field per RFC 4180: quoted when it holds a comma, a quote, a carriage return or a line feed.</summary>
     internal static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;

@@ -70,7 +70,12 @@ internal static class TrainCommand
             var image = CastingImageOptions.Square(parse.GetValue(size) ?? (isTransfer ? 224 : DefaultImageSize), parse.GetValue(gray));
             string archName = isTransfer ? "resnet18-transfer" : parse.GetValue(arch)!;
             var headKind = HeadOption.Parse(parse.GetValue(head)!);
-            if (!isTransfer) CastingArchitectures.Resolve(archName); // a wrong --arch fails before any image is read
+            if (!isTransfer)
+            {
+                CastingArchitectures.Resolve(archName); // a wrong --arch or --image-size fails before any image is read
+                try { CastingArchitectures.CheckImageSize(archName, image.Grayscale, image.Width); }
+                catch (ArgumentException e) { throw new ArgumentException("--image-size: " + e.Message.Split(" (Parameter")[0], e); }
+            }
             var (train, validation) = dataset.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
             if (!quiet)
                 Console.WriteLine($"{dataset.Images.Count} images ({string.Join(", ", dataset.CountByClass().Select(kv => $"{kv.Key} {kv.Value}"))}), " +

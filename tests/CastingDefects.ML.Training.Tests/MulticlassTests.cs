@@ -68,5 +68,25 @@ public class MulticlassTests
         Assert.Equal(3, json.RootElement.GetProperty("classes").GetArrayLength());
         Assert.True(json.RootElement.GetProperty("val_accuracy").GetDouble() >= 0.9, json.RootElement.GetProperty("val_accuracy").ToString());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("val_recall").ValueKind);
+
+        // predict names the class of each image, with every class's probability.
+        string results = dir.Combine("predictions.json");
+        var (predCode, _, predErr) = CliProcess.Run("predict", "--model", dir.Combine("m.zip"), "--input", data, "--out", results);
+        Assert.True(predCode == 0, predErr);
+        using var predictions = JsonDocument.Parse(File.ReadAllText(results));
+        var rows = predictions.RootElement.EnumerateArray().ToList();
+        Assert.Equal(120, rows.Count);
+        int right = 0;
+        foreach (var row in rows)
+        {
+            var probabilities = row.GetProperty("probabilities").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            Assert.Equal(["bright_spot", "def_front", "ok_front"], probabilities.Keys.Order());
+            Assert.Equal(1.0, probabilities.Values.Sum(), 4);
+            string label = row.GetProperty("label").GetString()!;
+            Assert.Equal(probabilities.MaxBy(p => p.Value).Key, label);
+            Assert.Equal(probabilities[label], row.GetProperty("probability").GetDouble(), 5);
+            if (Path.GetFileName(Path.GetDirectoryName(row.GetProperty("path").GetString()))! == label) right++;
+        }
+        Assert.True(right >= 108, $"{right} of 120 images predicted in their own folder's class");
     }
 }

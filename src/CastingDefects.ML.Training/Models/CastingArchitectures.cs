@@ -87,6 +87,39 @@ public static class CastingArchitectures
         return Names.Contains(key) ? key : throw new ArgumentException($"Unknown architecture '{name}'. Available: {string.Join(", ", Names)}.", nameof(name));
     }
 
+    /// <summary>
+    /// The smallest square input (pixels) architecture <paramref name="name"/> accepts: below it a kernel or pool no
+    /// longer fits (the paper's CNN: 54). Found by building the layer shapes, nothing is allocated.
+    /// </summary>
+    public static int MinimumImageSize(string name, bool grayscale = true)
+    {
+        string key = Resolve(name);
+        if (key == "resnet18-pretrained") key = "resnet18"; // same layer shapes; avoids loading the weights
+        bool Fits(int size)
+        {
+            try { _ = Create(key, grayscale, size); return true; }
+            catch (ArgumentException) { return false; }
+        }
+        int low = 1, high = 1024; // Fits(high) for every architecture; shapes only shrink with the input
+        while (low < high)
+        {
+            int mid = (low + high) / 2;
+            if (Fits(mid)) high = mid; else low = mid + 1;
+        }
+        return low;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="imageSize"/> suits architecture <paramref name="name"/>; throws
+    /// <see cref="ArgumentException"/> with the smallest size it accepts.
+    /// </summary>
+    public static void CheckImageSize(string name, bool grayscale, int imageSize)
+    {
+        int minimum = MinimumImageSize(name, grayscale);
+        if (imageSize < minimum)
+            throw new ArgumentException($"Image size {imageSize} is too small for architecture '{Resolve(name)}': it takes at least {minimum}x{minimum} pixels.", nameof(imageSize));
+    }
+
     /// <summary>Appends the classification head: Dense(1, sigmoid), Dense(2, softmax) or Dense(classes, softmax).</summary>
     public static Sequential AddHead(Sequential model, HeadKind head, int classes = 2)
     {
