@@ -77,6 +77,10 @@ internal static class TrainCommand
                 catch (ArgumentException e) { throw new ArgumentException("--image-size: " + e.Message.Split(" (Parameter")[0], e); }
             }
             var (train, validation) = dataset.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
+            var missing = dataset.Classes.Where(c => validation.Images.All(i => i.ClassName != c)).ToList();
+            if (missing.Count > 0)
+                throw new ArgumentException($"--validation-fraction {parse.GetValue(fraction)} leaves {validation.Images.Count} of {dataset.Images.Count} images for validation, " +
+                    $"none of class {string.Join(", ", missing)}: the best epoch, the threshold and the held-out metrics need every class there. Raise --validation-fraction or add images.");
             if (!quiet)
                 Console.WriteLine($"{dataset.Images.Count} images ({string.Join(", ", dataset.CountByClass().Select(kv => $"{kv.Key} {kv.Value}"))}), " +
                     $"{dataset.Skipped.Count} skipped; train {train.Images.Count}, validation {validation.Images.Count}; {archName} {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")}");
@@ -150,8 +154,14 @@ internal static class TrainCommand
                 model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(trainView);
                 trained = new TrainedNetwork(trainer.Network!, trainer.History!, trainer.OnnxModel!, (trainer as CastingCnnTrainer)?.Threshold ?? 0.5f);
             }
-            mlContext.Model.SaveCastingModel(model, trainView.Schema, outPath);
-            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trained.Onnx));
+            // The model, its ONNX network and its training history are replaced together (AtomicFile.WriteAll).
+            var curves = trained.History.Epochs.Select(e => new CastingDefects.ML.Evaluation.Reports.TrainingCurve(e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.LearningRate)).ToList();
+            CastingDefects.ML.IO.AtomicFile.WriteAll(
+            [
+                (outPath, s => mlContext.Model.Save(model, trainView.Schema, s)),
+                (Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trained.Onnx)),
+                (Path.ChangeExtension(outPath, ".history.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(curves, CliJson.Options))),
+            ]);
 
             // Held-out metrics of the saved model, through the same path users predict with.
             var loaded = mlContext.Model.LoadCastingModel(outPath);
@@ -168,8 +178,6 @@ internal static class TrainCommand
             }
             var history = trained.History;
             var network = trained.Network;
-            var curves = history.Epochs.Select(e => new CastingDefects.ML.Evaluation.Reports.TrainingCurve(e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.LearningRate)).ToList();
-            CastingDefects.ML.IO.AtomicFile.Write(Path.ChangeExtension(outPath, ".history.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(curves, CliJson.Options)));
             string? html = null;
             if (parse.GetValue(reportOption) is { } reportFolder)
             {

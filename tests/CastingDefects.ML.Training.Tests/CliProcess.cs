@@ -23,4 +23,30 @@ public static class CliProcess
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(entireProcessTree: true); throw new TimeoutException("CLI did not finish: " + string.Join(' ', args)); }
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>
+    /// Runs the CLI and reads its peak resident memory (VmHWM in /proc, Linux) while it runs; the high-water mark only
+    /// grows, so its last reading before exit is the peak.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr, long PeakBytes) RunMeasured(params string[] args)
+    {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        long peak = 0;
+        var clock = Stopwatch.StartNew();
+        while (!p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{p.Id}/status"))
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                        peak = Math.Max(peak, long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024);
+            }
+            catch (IOException) { } // exited between the check and the read
+            Thread.Sleep(10);
+        }
+        if (!p.WaitForExit(TimeSpan.FromSeconds(10))) { p.Kill(entireProcessTree: true); throw new TimeoutException("CLI did not finish: " + string.Join(' ', args)); }
+        return (p.ExitCode, stdout.Result, stderr.Result, peak);
+    }
 }

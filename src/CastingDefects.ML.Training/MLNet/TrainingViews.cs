@@ -32,6 +32,8 @@ internal static class TrainingViews
 
         var train = ImageTensorData.FromDataView(trainView, shape, featureColumn, labelColumn);
         var validation = validationView is null ? null : ImageTensorData.FromDataView(validationView, shape, featureColumn, labelColumn);
+        if (validation is { Count: 0 })
+            throw new InvalidOperationException("The validation data is empty: give a ValidationSet with images of every class, or a larger ValidationFraction.");
         int present = train.Labels.Distinct().Count();
         if (present < classes)
             throw new InvalidOperationException($"The training data has images of {present} of the {classes} classes; every class needs training images.");

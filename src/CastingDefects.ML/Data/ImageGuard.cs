@@ -18,15 +18,22 @@ public static class ImageGuard
     /// </summary>
     public const long MaxPixelsPerByte = 10_000;
 
-    /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="path"/> when its header must not be decoded.</summary>
-    public static void Check(string path, long maxPixels = ImageProbe.DefaultMaxPixels)
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> naming <paramref name="path"/> when its header must not be decoded;
+    /// otherwise returns the number of pixels it claims.
+    /// </summary>
+    public static long Check(string path, long maxPixels = ImageProbe.DefaultMaxPixels)
     {
-        if (Inspect(path, maxPixels) is { } error) throw new InvalidDataException($"'{path}': {error}");
+        if (Inspect(path, maxPixels, out long pixels) is { } error) throw new InvalidDataException($"'{path}': {error}");
+        return pixels;
     }
 
     /// <summary>What is wrong with the header of <paramref name="path"/>, or null when it may be decoded.</summary>
-    public static string? Inspect(string path, long maxPixels = ImageProbe.DefaultMaxPixels)
+    public static string? Inspect(string path, long maxPixels = ImageProbe.DefaultMaxPixels) => Inspect(path, maxPixels, out _);
+
+    private static string? Inspect(string path, long maxPixels, out long pixels)
     {
+        pixels = 0;
         try
         {
             var file = new FileInfo(path);
@@ -34,7 +41,9 @@ public static class ImageGuard
             if (file.Length == 0) return "empty file (0 bytes) or not a regular file";
             using var stream = File.OpenRead(path);
             using var codec = SKCodec.Create(stream, out var result);
-            return codec is null ? $"not a decodable image ({result})" : Inspect(codec.Info, file.Length, maxPixels);
+            if (codec is null) return $"not a decodable image ({result})";
+            pixels = (long)codec.Info.Width * codec.Info.Height;
+            return Inspect(codec.Info, file.Length, maxPixels);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -27,6 +27,38 @@ public static class AtomicFile
     }
 
     /// <summary>
+    /// Writes several files that belong together (a model, its ONNX network, its history): every temporary file is
+    /// written and flushed first, then all are renamed, so an interruption while writing leaves every old file as it
+    /// was, and the window in which some are new and some old is that of a few renames.
+    /// </summary>
+    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var temps = new List<(string Temp, string Full)>();
+        try
+        {
+            foreach (var (path, write) in files)
+            {
+                string full = Path.GetFullPath(path);
+                string? dir = Path.GetDirectoryName(full);
+                if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+                RemoveStaleTemporaries(full);
+                string temp = full + "." + Environment.ProcessId + ".tmp";
+                temps.Add((temp, full));
+                using var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            foreach (var (temp, full) in temps) File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            foreach (var (temp, _) in temps)
+                if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>
     /// Deletes temporary files (<c>name.PID.tmp</c>) that writers of <paramref name="full"/> left when they were killed:
     /// those whose process no longer runs.
     /// </summary>

@@ -56,7 +56,7 @@ public static class CastingModelCatalog
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"Model file '{full}' could not be loaded as an ML.NET model: {e.Message}", e);
+            throw new InvalidDataException($"Model file '{full}' could not be loaded as an ML.NET model: {DiagnoseOnnx(full) ?? Describe(e)}", e);
         }
         // Models saved before the image guard existed load ML.NET's image loader without it: put it in front.
         if (inputSchema.GetColumnOrNull(nameof(ImagePathColumn.ImagePath)) is { Type: TextDataViewType })
@@ -66,6 +66,59 @@ public static class CastingModelCatalog
             model = new TransformerChain<ITransformer>(guard, model);
         }
         return model;
+    }
+
+    /// <summary>
+    /// After a failed load: what is wrong with the ONNX network inside the .zip (empty, not ONNX, another input), or
+    /// null when the network looks right. ML.NET stores it as a 4-byte length and the ONNX bytes.
+    /// </summary>
+    private static string? DiagnoseOnnx(string zipPath)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(zipPath);
+            foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal)))
+            {
+                using var buffer = new MemoryStream();
+                using (var s = entry.Open()) s.CopyTo(buffer);
+                byte[] content = buffer.ToArray();
+                int length = content.Length >= 4 ? BitConverter.ToInt32(content, 0) : 0;
+                if (length <= 0 || length > content.Length - 4) return $"its ONNX network ('{entry.FullName}') is empty or cut short ({content.Length} bytes)";
+                try
+                {
+                    using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(content.AsSpan(4, length).ToArray());
+                    if (!session.InputMetadata.TryGetValue(OnnxContract.InputName, out var input))
+                        return $"its ONNX network takes {string.Join(", ", session.InputMetadata.Keys.Select(k => $"'{k}'"))}, not '{OnnxContract.InputName}': it was not exported by CastingDefects.ML";
+                    if (input.Dimensions.Length != 4)
+                        return $"its ONNX network's input '{OnnxContract.InputName}' has {input.Dimensions.Length} dimensions; an image network takes 4 [N, C, H, W]";
+                }
+                catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException onnx)
+                {
+                    return $"its ONNX network ('{entry.FullName}') is not a valid ONNX model: {onnx.Message}";
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return null;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The messages along an exception's inner chain, generic wrappers left out: ML.NET reports a bad ONNX network
+    /// inside a .zip as "Error during class instantiation" around ONNX Runtime's own message, which says what is wrong.
+    /// </summary>
+    private static string Describe(Exception e)
+    {
+        var messages = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            string m = x.Message.Trim();
+            if (x is System.Reflection.TargetInvocationException || m.StartsWith("Error during class instantiation", StringComparison.Ordinal)) continue;
+            if (m.Length > 0 && !messages.Any(seen => seen.Contains(m, StringComparison.Ordinal))) messages.Add(m);
+        }
+        return messages.Count == 0 ? e.Message : string.Join(": ", messages);
     }
 
     /// <summary>A view with a schema and no rows, to fit schema-only transforms on.</summary>
