@@ -91,4 +91,44 @@ public class CliOutputSafetyTests
         Assert.Contains("a,\"\"b\"\"\nc.png\",", text);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
+
+    [Fact]
+    public void Unwritable_outputs_fail_at_start_naming_the_option()
+    {
+        using var dir = new TempDir();
+        string data = Data(dir);
+        string file = dir.Combine("a-file");
+        File.WriteAllText(file, "x"); // a folder cannot be made below a file, even by root
+        foreach (var (option, value) in new[] { ("--out", Path.Combine(file, "m.zip")), ("--checkpoint-dir", Path.Combine(file, "ckpt")), ("--report", Path.Combine(file, "report")) })
+        {
+            string[] args = option == "--out" ? ["train", "--data", data, option, value, "--image-size", "64", "--epochs", "1"]
+                : ["train", "--data", data, "--out", dir.Combine("m.zip"), option, value, "--image-size", "64", "--epochs", "1"];
+            var (code, stdout, err) = CliProcess.Run(args);
+            Assert.Equal(1, code);
+            Assert.Contains(option, err);
+            Assert.DoesNotContain("epoch", stdout); // refused before training
+        }
+    }
+
+    [Fact]
+    public void Options_a_user_can_get_wrong_are_explained()
+    {
+        using var dir = new TempDir();
+        string data = Data(dir);
+        var (code, _, err) = CliProcess.Run("train", "--data", data, "--epochs", "abc");
+        Assert.Equal(1, code);
+        Assert.Contains("--epochs: 'abc' is not a whole number", err);
+        Assert.DoesNotContain("System.", err);
+
+        (code, _, err) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--image-size", "32");
+        Assert.Equal(1, code);
+        Assert.Contains("--image-size", err);
+        Assert.Contains("at least 54x54", err);
+
+        // 8 images, 1 % for validation: none of either class would be left to pick the best epoch on.
+        (code, _, err) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--image-size", "64", "--validation-fraction", "0.01");
+        Assert.Equal(1, code);
+        Assert.Contains("--validation-fraction", err);
+        Assert.False(File.Exists(dir.Combine("m.zip")));
+    }
 }
