@@ -13,15 +13,7 @@ public class DecompressionBombTests
 {
     private static string Asset(string name) => Path.Combine(AppContext.BaseDirectory, "assets", name);
 
-    /// <summary>A real 64x64 JPEG whose SOF0 header claims <paramref name="size"/> x <paramref name="size"/>.</summary>
-    private static byte[] JpegClaiming(int size)
-    {
-        var jpeg = TestImages.Jpeg(seed: 3);
-        int sof = Enumerable.Range(0, jpeg.Length - 1).First(i => jpeg[i] == 0xFF && jpeg[i + 1] is 0xC0 or 0xC2);
-        jpeg[sof + 5] = (byte)(size >> 8); jpeg[sof + 6] = (byte)size;   // height
-        jpeg[sof + 7] = (byte)(size >> 8); jpeg[sof + 8] = (byte)size;   // width
-        return jpeg;
-    }
+    private static byte[] JpegClaiming(int size) => CastingDefects.ML.TestSupport.BombImages.JpegClaiming(size);
 
     private static (string JpegBomb, string PngBomb, string Good) Files(TempDir dir)
     {

@@ -21,17 +21,8 @@ public static class TestImages
         return data.ToArray();
     }
 
-    /// <summary>A valid PNG whose IHDR claims width x height (CRC fixed up), with no pixel data to back it.</summary>
-    public static byte[] PngHeaderClaiming(int width, int height)
-    {
-        var png = Png(8, 8, SKColors.Gray);
-        // IHDR data starts at offset 16: width (4, big-endian), height (4).
-        WriteBigEndian(png, 16, (uint)width);
-        WriteBigEndian(png, 20, (uint)height);
-        uint crc = Crc32(png.AsSpan(12, 17)); // chunk type + 13 data bytes
-        WriteBigEndian(png, 29, crc);
-        return png;
-    }
+    /// <summary>A valid PNG whose IHDR claims width x height, with no pixel data to back it.</summary>
+    public static byte[] PngHeaderClaiming(int width, int height) => CastingDefects.ML.TestSupport.BombImages.PngClaiming(width, height);
 
     /// <summary>An uncompressed 24-bit BMP (Skia has no BMP encoder), bottom-up rows, BGR.</summary>
     public static byte[] Bmp24(int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel)
@@ -62,21 +53,5 @@ public static class TestImages
         string root = dir.Combine("data");
         SyntheticCastingGenerator.Generate(root, new SyntheticCastingOptions { DefectiveCount = defective, GoodCount = good, ImageSize = size, Seed = seed });
         return root;
-    }
-
-    private static void WriteBigEndian(byte[] b, int offset, uint v)
-    {
-        b[offset] = (byte)(v >> 24); b[offset + 1] = (byte)(v >> 16); b[offset + 2] = (byte)(v >> 8); b[offset + 3] = (byte)v;
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
-        return ~crc;
     }
 }
