@@ -25,8 +25,25 @@ public class PackagingTests
         {
             foreach (var project in new[] { "CastingDefects.ML", "CastingDefects.ML.Training", "CastingDefects.Cli" })
                 Dotnet(source, "pack", Path.Combine("src", project), "-c", "Release", "-o", feed, $"-p:Version={version}");
-            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.{version}.nupkg")));
-            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Training.{version}.nupkg")));
+            // Every package under the public gallery's 250 MB, each as small as its job allows; symbols beside the libraries.
+            const long Gallery = 250L * 1000 * 1000;
+            var sizes = Directory.GetFiles(feed, "*.nupkg").ToDictionary(f => Path.GetFileName(f), f => new FileInfo(f).Length);
+            Assert.All(sizes, kv => Assert.True(kv.Value < Gallery, $"{kv.Key} is {kv.Value / 1e6:F0} MB"));
+            Assert.InRange(sizes[$"CastingDefects.ML.{version}.nupkg"], 1, 1_000_000);
+            Assert.InRange(sizes[$"CastingDefects.ML.Training.{version}.nupkg"], 1, 1_000_000); // the ResNet18 comes from its own package
+            Assert.InRange(sizes[$"CastingDefects.Cli.{version}.nupkg"], 1, 100_000);           // points to the per-runtime packages
+            foreach (var rid in new[] { "linux-x64", "win-x64", "osx-arm64" })
+                Assert.True(sizes.ContainsKey($"CastingDefects.Cli.{rid}.{version}.nupkg"), $"no tool package for {rid}");
+            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.{version}.snupkg")));
+            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Training.{version}.snupkg")));
+            using (var tool = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"CastingDefects.Cli.linux-x64.{version}.nupkg")))
+            {
+                var names = tool.Entries.Select(e => e.FullName).ToList();
+                Assert.Single(names, n => n.EndsWith("ResNet18.onnx", StringComparison.Ordinal));
+                Assert.DoesNotContain(names, n => n.Contains("libtorch_python", StringComparison.Ordinal) || n.Contains("_test.so", StringComparison.Ordinal)
+                    || n.EndsWith(".dbg", StringComparison.Ordinal) || n.Contains("/win-x64/", StringComparison.Ordinal) || n.Contains("ios", StringComparison.Ordinal));
+                Assert.Contains(names, n => n.EndsWith("CastingDefects.Cli.md", StringComparison.Ordinal));
+            }
 
             string app = dir.Combine("consumer");
             Directory.CreateDirectory(app);
@@ -76,12 +93,16 @@ public class PackagingTests
             foreach (var command in new[] { "train", "evaluate", "predict", "summary", "audit" }) Assert.Contains(command, help);
             string summary = Run(Path.Combine(tools, "casting-defects"), dir.Path, "summary", "--arch", "paper", "--json");
             Assert.Contains("\"total_params\": 5865", summary);
+            // The installed tool trains (libtorch loads from the per-runtime package; on Debian 12 through the GLIBCXX step).
+            string trained = Run(Path.Combine(tools, "casting-defects"), dir.Path, "train", "--out", Path.Combine(dir.Path, "tool-model", "m.zip"),
+                "--image-size", "64", "--epochs", "1", "--json");
+            Assert.Contains("\"epochs_run\": 1", trained);
         }
         finally
         {
             // Leave no test versions in the NuGet cache.
             string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            foreach (var id in new[] { "castingdefects.ml", "castingdefects.ml.training", "castingdefects.cli" })
+            foreach (var id in new[] { "castingdefects.ml", "castingdefects.ml.training", "castingdefects.cli", "castingdefects.cli.linux-x64", "castingdefects.cli.win-x64", "castingdefects.cli.osx-arm64" })
             {
                 string folder = Path.Combine(cache, id, version);
                 if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
