@@ -87,6 +87,43 @@ public class PackagingTests
             Assert.Contains("trained 2 epochs", output);
             Assert.Contains("params 5577", output);
 
+            // Every C# block of the README compiles as written against the packed packages: blocks that use the training
+            // package against it, the others (the factory PC's) against the core package alone.
+            var blocks = ReadmeBlocks(Path.Combine(repo, "README.md"));
+            Assert.True(blocks.Count >= 5, $"{blocks.Count} C# blocks in the README");
+            foreach (var (package, group) in blocks.GroupBy(b => b.Contains("CastingDefects.ML.Training", StringComparison.Ordinal) ? "CastingDefects.ML.Training" : "CastingDefects.ML")
+                         .Select(g => (g.Key, g.ToList())))
+            {
+                string project = dir.Combine("readme-" + package);
+                Directory.CreateDirectory(project);
+                File.Copy(Path.Combine(app, "nuget.config"), Path.Combine(project, "nuget.config"));
+                File.WriteAllText(Path.Combine(project, "readme.csproj"), $"""
+                    <Project Sdk="Microsoft.NET.Sdk">
+                      <PropertyGroup>
+                        <OutputType>Exe</OutputType>
+                        <TargetFramework>net10.0</TargetFramework>
+                        <ImplicitUsings>enable</ImplicitUsings>
+                        <Nullable>enable</Nullable>
+                        <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                        <NoWarn>CS0168;CS0219;CS8321</NoWarn>
+                      </PropertyGroup>
+                      <ItemGroup>
+                        <PackageReference Include="{package}" Version="{version}" />
+                      </ItemGroup>
+                    </Project>
+                    """);
+                File.WriteAllText(Path.Combine(project, "Program.cs"), "System.Console.WriteLine(\"README blocks compiled\");\n");
+                for (int i = 0; i < group.Count; i++)
+                {
+                    var lines = group[i].Split('\n');
+                    var usings = lines.Where(l => l.StartsWith("using ", StringComparison.Ordinal));
+                    var body = lines.Where(l => !l.StartsWith("using ", StringComparison.Ordinal));
+                    File.WriteAllText(Path.Combine(project, $"Block{i}.cs"),
+                        string.Join("\n", usings) + $"\n\ninternal static class ReadmeBlock{i}\n{{\n    public static void Run()\n    {{\n" + string.Join("\n", body) + "\n    }\n}\n");
+                }
+                Dotnet(project, "build", "-c", "Release");
+            }
+
             string tools = dir.Combine("tools");
             Dotnet(dir.Path, "tool", "install", "--tool-path", tools, "--add-source", feed, "CastingDefects.Cli", "--version", version);
             string help = Run(Path.Combine(tools, "casting-defects"), dir.Path, "--help");
@@ -108,6 +145,20 @@ public class PackagingTests
                 if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
             }
         }
+    }
+
+    /// <summary>The ```csharp blocks of a markdown file.</summary>
+    private static List<string> ReadmeBlocks(string path)
+    {
+        var blocks = new List<string>();
+        List<string>? current = null;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (current is null && line.Trim() == "```csharp") current = [];
+            else if (current is not null && line.Trim() == "```") { blocks.Add(string.Join("\n", current)); current = null; }
+            else current?.Add(line);
+        }
+        return blocks;
     }
 
     internal static string RepoRoot()
