@@ -34,7 +34,8 @@ internal static class TrainCommand
         var epochs = new Option<int?>("--epochs") { Description = "Maximum epochs (default 20; 50 head epochs with --transfer). The best epoch by val_loss is kept; early stop after 10 without improvement" };
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 32 };
         var augment = new Option<bool>("--augment") { Description = "Random flips, rotation ±4°, zoom 0.2, shear (the paper's augmentation)" };
-        var fraction = new Option<double>("--validation-fraction") { Description = "Stratified share held out for validation", DefaultValueFactory = _ => 0.2 };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Stratified share held out as the test set, split off first and never used for training or any choice; its metrics are the ones to quote (0: no test set)", DefaultValueFactory = _ => 0.2 };
+        var fraction = new Option<double>("--validation-fraction") { Description = "Stratified share of the rest held out for validation: it picks the best epoch and the threshold", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
         var threads = new Option<int?>("--threads") { Description = "TorchSharp threads (default: all cores)" };
         var checkpoints = new Option<string?>("--checkpoint-dir") { Description = "Checkpoint folder (default: <out>.checkpoints)" };
@@ -45,7 +46,7 @@ internal static class TrainCommand
         var reportOption = new Option<string?>("--report") { Description = "Write an HTML report (training curves, held-out metrics, plots, misclassified images) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json };
+            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, testFraction, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -76,14 +77,22 @@ internal static class TrainCommand
                 try { CastingArchitectures.CheckImageSize(archName, image.Grayscale, image.Width); }
                 catch (ArgumentException e) { throw new ArgumentException("--image-size: " + e.Message.Split(" (Parameter")[0], e); }
             }
-            var (train, validation) = dataset.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
-            var missing = dataset.Classes.Where(c => validation.Images.All(i => i.ClassName != c)).ToList();
-            if (missing.Count > 0)
-                throw new ArgumentException($"--validation-fraction {parse.GetValue(fraction)} leaves {validation.Images.Count} of {dataset.Images.Count} images for validation, " +
-                    $"none of class {string.Join(", ", missing)}: the best epoch, the threshold and the held-out metrics need every class there. Raise --validation-fraction or add images.");
+            // Three parts: the test set first (never seen by training or by any choice), then validation from the rest.
+            double testShare = parse.GetValue(testFraction);
+            if (testShare is < 0 or >= 1 || double.IsNaN(testShare)) throw new ArgumentException($"--test-fraction {testShare}: a share between 0 and 1.");
+            var (rest, test) = testShare > 0 ? dataset.StratifiedSplit(testShare, parse.GetValue(seed)) : (dataset, null);
+            var (train, validation) = rest.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
+            foreach (var (part, option, use) in new[] { (validation, "--validation-fraction", "the best epoch and the threshold"), (test, "--test-fraction", "the test metrics") })
+            {
+                if (part is null) continue;
+                var missing = dataset.Classes.Where(c => part.Images.All(i => i.ClassName != c)).ToList();
+                if (missing.Count > 0)
+                    throw new ArgumentException($"{option} {parse.GetValue(option == "--test-fraction" ? testFraction : fraction)} leaves {part.Images.Count} of {dataset.Images.Count} images there, " +
+                        $"none of class {string.Join(", ", missing)}: {use} need every class. Raise {option} or add images.");
+            }
             if (!quiet)
                 Console.WriteLine($"{dataset.Images.Count} images ({string.Join(", ", dataset.CountByClass().Select(kv => $"{kv.Key} {kv.Value}"))}), " +
-                    $"{dataset.Skipped.Count} skipped; train {train.Images.Count}, validation {validation.Images.Count}; {archName} {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")}");
+                    $"{dataset.Skipped.Count} skipped; train {train.Images.Count}, validation {validation.Images.Count}, test {test?.Images.Count ?? 0}; {archName} {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")}");
 
             var mlContext = new MLContext(parse.GetValue(seed));
             var progress = !quiet && !Console.IsOutputRedirected ? new ProgressBar() : null;
@@ -163,29 +172,31 @@ internal static class TrainCommand
                 (Path.ChangeExtension(outPath, ".history.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(curves, CliJson.Options))),
             ]);
 
-            // Held-out metrics of the saved model, through the same path users predict with.
+            // Metrics of the saved model, through the same path users predict with: on the validation set (which chose the
+            // best epoch and the threshold) and on the test set (which chose nothing: the figures to quote).
             var loaded = mlContext.Model.LoadCastingModel(outPath);
-            var scored = loaded.Transform(validationView);
-            BinaryMetrics? metrics = null;
-            double accuracy;
-            if (multiclass)
-                accuracy = mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy;
-            else
+            var onValidation = Score(validation);
+            (IDataView Scored, BinaryMetrics? Metrics, double Accuracy)? onTest = test is null ? null : Score(test);
+            (IDataView Scored, BinaryMetrics? Metrics, double Accuracy) Score(ImageFolderDataset part)
             {
-                var probabilities = BinaryScores.Read(scored).Probabilities;
-                metrics = BinaryMetrics.Compute(validation.Images.Select(i => i.IsDefect).ToArray(), probabilities, trained.Threshold);
-                accuracy = metrics.Accuracy;
+                var scored = loaded.Transform(Prepare(part));
+                if (multiclass) return (scored, null, mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy);
+                var m = BinaryMetrics.Compute(part.Images.Select(i => i.IsDefect).ToArray(), BinaryScores.Read(scored).Probabilities, trained.Threshold);
+                return (scored, m, m.Accuracy);
             }
             var history = trained.History;
             var network = trained.Network;
             string? html = null;
             if (parse.GetValue(reportOption) is { } reportFolder)
             {
-                var evaluation = multiclass ? EvaluateCommand.EvaluateMulticlass(scored, validation)
-                    : EvaluateCommand.EvaluateBinary(scored, validation, trained.Threshold, null, false);
+                var (reportPart, reportScored, which) = test is null || onTest is not { } t
+                    ? (validation, onValidation.Scored, "validation") : (test, t.Scored, "test");
+                var evaluation = multiclass ? EvaluateCommand.EvaluateMulticlass(reportScored, reportPart)
+                    : EvaluateCommand.EvaluateBinary(reportScored, reportPart, trained.Threshold, null, false);
                 evaluation.Report.Training = curves;
                 evaluation.Report.Notes = [$"Model: {outPath} ({archName}, {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")})",
-                    $"Held-out validation images: {validation.Images.Count} of {dataset.Images.Count} from {Path.GetFullPath(folder)}", .. evaluation.Notes];
+                    $"Held-out {which} images: {reportPart.Images.Count} of {dataset.Images.Count} from {Path.GetFullPath(folder)}" +
+                    (test is null ? " (they also chose the best epoch: optimistic)" : " (never used in training or for any choice)"), .. evaluation.Notes];
                 html = evaluation.Report.Write(reportFolder);
             }
             var counts = network.CountParameters();
@@ -195,16 +206,25 @@ internal static class TrainCommand
                 image_size = image.Width, channels = image.Channels, model_bytes = new FileInfo(outPath).Length, transfer = isTransfer,
                 total_params = counts.Total, trainable_params = counts.Trainable, non_trainable_params = counts.NonTrainable,
                 epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch,
-                threshold = metrics?.Threshold,
-                val_accuracy = accuracy, val_precision = metrics?.Precision, val_recall = metrics?.Recall, val_f1 = metrics?.F1, val_roc_auc = metrics?.RocAuc,
-                train_images = train.Images.Count, validation_images = validation.Images.Count,
+                threshold = onValidation.Metrics?.Threshold,
+                val_accuracy = onValidation.Accuracy, val_precision = onValidation.Metrics?.Precision, val_recall = onValidation.Metrics?.Recall,
+                val_f1 = onValidation.Metrics?.F1, val_roc_auc = onValidation.Metrics?.RocAuc,
+                test_accuracy = onTest?.Accuracy, test_precision = onTest?.Metrics?.Precision, test_recall = onTest?.Metrics?.Recall,
+                test_f1 = onTest?.Metrics?.F1, test_roc_auc = onTest?.Metrics?.RocAuc,
+                train_images = train.Images.Count, validation_images = validation.Images.Count, test_images = test?.Images.Count ?? 0,
                 seconds = clock.Elapsed.TotalSeconds, seconds_per_epoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(e => e.Seconds),
                 history = history.Epochs, report = html,
             };
             if (quiet) CliJson.Print(result);
             else
-                Console.WriteLine($"saved {outPath} ({result.model_bytes:N0} bytes); best epoch {result.best_epoch} of {result.epochs_run}; held-out accuracy {accuracy:P2}" +
-                    (metrics is null ? "" : $", recall {metrics.Recall:P2}, AUC {metrics.RocAuc:F4}") + $"; {result.seconds:F0} s" + (html is null ? "" : $"; report {html}"));
+            {
+                static string Line((IDataView, BinaryMetrics? Metrics, double Accuracy) r) =>
+                    $"accuracy {r.Accuracy:P2}" + (r.Metrics is null ? "" : $", defect recall {r.Metrics.Recall:P2}, AUC {r.Metrics.RocAuc:F4}");
+                Console.WriteLine($"saved {outPath} ({result.model_bytes:N0} bytes); best epoch {result.best_epoch} of {result.epochs_run}; {result.seconds:F0} s");
+                Console.WriteLine($"validation ({validation.Images.Count} images, chose the best epoch): {Line(onValidation)}");
+                Console.WriteLine(onTest is { } t ? $"test ({test!.Images.Count} images, held out, never used for a choice): {Line(t)}" : "no test set (--test-fraction 0): quote no figure from the validation set as a test result");
+                if (html is not null) Console.WriteLine($"report: {html}");
+            }
             return 0;
         })));
         return command;

@@ -67,6 +67,11 @@ public class MulticlassTests
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(3, json.RootElement.GetProperty("classes").GetArrayLength());
         Assert.True(json.RootElement.GetProperty("val_accuracy").GetDouble() >= 0.9, json.RootElement.GetProperty("val_accuracy").ToString());
+        // Three parts, stratified: the test set (24 = 20 %) is held out first; the figures to quote come from it.
+        var root = json.RootElement;
+        Assert.Equal(24, root.GetProperty("test_images").GetInt32());
+        Assert.Equal(120, root.GetProperty("train_images").GetInt32() + root.GetProperty("validation_images").GetInt32() + root.GetProperty("test_images").GetInt32());
+        Assert.True(root.GetProperty("test_accuracy").GetDouble() >= 0.9, root.GetProperty("test_accuracy").ToString());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("val_recall").ValueKind);
 
         // predict names the class of each image, with every class's probability.
