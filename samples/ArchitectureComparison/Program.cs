@@ -9,14 +9,15 @@ using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Models;
 using CastingDefects.ML.Training.Transfer;
 
-string output = Path.GetFullPath(SampleData.Arg(args, "--out", "artifacts/architecture-comparison"));
-int epochs = int.Parse(SampleData.Arg(args, "--epochs", "20")), size = int.Parse(SampleData.Arg(args, "--image-size", "128"));
-int scratchEpochs = int.Parse(SampleData.Arg(args, "--scratch-epochs", "3")), scratchSize = int.Parse(SampleData.Arg(args, "--scratch-size", "96"));
-int transferSize = int.Parse(SampleData.Arg(args, "--transfer-size", "224"));
-var comparison = SampleData.Arg(args, "--models", "mobilenetv2,nasnetmobile,resnet50,resnet18").Split(',', StringSplitOptions.RemoveEmptyEntries);
+var options = new SampleArgs(args, "--data", "--out", "--epochs", "--image-size", "--scratch-epochs", "--scratch-size", "--transfer-size", "--models");
+string output = Path.GetFullPath(options.Get("--out", "artifacts/architecture-comparison"));
+int epochs = options.Int("--epochs", 20), size = options.Int("--image-size", 128);
+int scratchEpochs = options.Int("--scratch-epochs", 3), scratchSize = options.Int("--scratch-size", 96);
+int transferSize = options.Int("--transfer-size", 224);
+var comparison = options.Get("--models", "mobilenetv2,nasnetmobile,resnet50,resnet18").Split(',', StringSplitOptions.RemoveEmptyEntries);
 
 Console.WriteLine("1. Data");
-var dataset = SampleData.Load(args, output);
+var dataset = SampleData.Load(options.Get("--data"), output);
 var (fitSet, valSet, testSet) = SampleData.Split(dataset);
 var rows = new List<Row>();
 

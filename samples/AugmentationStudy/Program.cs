@@ -7,10 +7,11 @@ using CastingDefects.ML.Evaluation;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Models;
 
-string output = Path.GetFullPath(SampleData.Arg(args, "--out", "artifacts/augmentation-study"));
-int epochs = int.Parse(SampleData.Arg(args, "--epochs", "20")), size = int.Parse(SampleData.Arg(args, "--image-size", "128"));
+var options = new SampleArgs(args, "--data", "--out", "--epochs", "--image-size");
+string output = Path.GetFullPath(options.Get("--out", "artifacts/augmentation-study"));
+int epochs = options.Int("--epochs", 20), size = options.Int("--image-size", 128);
 Console.WriteLine("1. Data");
-var dataset = SampleData.Load(args, output);
+var dataset = SampleData.Load(options.Get("--data"), output);
 var (fitSet, valSet, testSet) = SampleData.Split(dataset);
 var image = CastingImageOptions.Square(size);
 Console.WriteLine("   writing the augmented test set (seed 7) ...");

@@ -6,9 +6,9 @@ using System.Diagnostics;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Inference;
 
-string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-string modelPath = Arg("--model") ?? "artifacts/quickstart/casting.zip";
-string input = Arg("--input") ?? "artifacts/quickstart/synthetic";
+var options = new SampleArgs(args, "--model", "--input", "--onnx");
+string modelPath = options.Get("--model", "artifacts/quickstart/casting.zip");
+string input = options.Get("--input", "artifacts/quickstart/synthetic");
 if (!File.Exists(modelPath))
 {
     Console.Error.WriteLine($"error: model '{Path.GetFullPath(modelPath)}' not found; run samples/Quickstart first or pass --model.");
@@ -24,7 +24,7 @@ Parallel.ForEach(files, file => verdicts[file] = pool.Predict(file));
 Console.WriteLine($"2. ML.NET engine pool, {Environment.ProcessorCount} threads: {files.Length / clock.Elapsed.TotalSeconds:F0} images/s; " +
     $"{verdicts.Values.Count(v => v.IsDefective)} NG, {verdicts.Values.Count(v => !v.IsDefective)} OK");
 
-string onnxPath = Arg("--onnx") ?? Path.ChangeExtension(modelPath, ".onnx");
+string onnxPath = options.Get("--onnx") ?? Path.ChangeExtension(modelPath, ".onnx");
 if (File.Exists(onnxPath))
 {
     using var onnx = CastingOnnxModel.Load(onnxPath, intraOpThreads: 1);

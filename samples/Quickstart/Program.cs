@@ -7,10 +7,10 @@ using CastingDefects.ML.Training.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-string output = Path.GetFullPath(Arg("--out", "artifacts/quickstart"));
-string data = Arg("--data", Path.Combine(output, "synthetic"));
-if (!args.Contains("--data") && !Directory.Exists(data))
+var options = new SampleArgs(args, "--data", "--out", "--epochs", "--image-size");
+string output = Path.GetFullPath(options.Get("--out", "artifacts/quickstart"));
+string data = options.Get("--data", Path.Combine(output, "synthetic"));
+if (options.Get("--data") is null && !Directory.Exists(data))
 {
     Console.WriteLine($"1. No --data: writing a synthetic casting dataset to {data}");
     SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 300, GoodCount = 240 });
@@ -21,11 +21,11 @@ IDataView images = ml.Data.LoadImageFolder(data);
 var split = ml.Data.StratifiedSplit(images, validationFraction: 0.2, seed: 42);
 Console.WriteLine($"2. Loaded {images.GetColumn<bool>("Label").Count()} images from {data}; 20% held out, stratified by class.");
 
-var image = CastingImageOptions.Square(int.Parse(Arg("--image-size", "150")), grayscale: true);
+var image = CastingImageOptions.Square(options.Int("--image-size", 150), grayscale: true);
 var trainer = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions
     {
         Image = image,
-        Epochs = int.Parse(Arg("--epochs", "20")),
+        Epochs = options.Int("--epochs", 20),
         ValidationSet = split.TestSet,
         MetricsCallback = e => Console.WriteLine($"   epoch {e.Epoch,2}: loss {e.Loss:F4}  val_loss {e.ValLoss:F4}  val_acc {e.ValAccuracy:P2}"),
     });

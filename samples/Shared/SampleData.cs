@@ -4,13 +4,9 @@ using CastingDefects.ML.Synthetic;
 /// <summary>Command-line arguments and data shared by the samples (linked into each one).</summary>
 internal static class SampleData
 {
-    /// <summary>The value after <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
-    public static string Arg(string[] args, string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
-
     /// <summary>The --data folder, or a synthetic casting dataset written under the output folder.</summary>
-    public static ImageFolderDataset Load(string[] args, string output)
+    public static ImageFolderDataset Load(string? data, string output)
     {
-        string? data = args.SkipWhile(a => a != "--data").Skip(1).FirstOrDefault();
         if (data is null)
         {
             data = Path.Combine(output, "synthetic");

@@ -12,14 +12,16 @@ internal static class GenerateCommand
         var good = new Option<int>("--good") { Description = "Good images", DefaultValueFactory = _ => 240 };
         var size = new Option<int>("--size") { Description = "Image width and height", DefaultValueFactory = _ => 300 };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
+        var strength = new Option<float>("--defect-strength") { Description = "How visible defects are, 0.5 (subtle) to 2 (obvious)", DefaultValueFactory = _ => new SyntheticCastingOptions().DefectStrength };
         var command = new Command("generate", "Write a synthetic casting dataset (impeller-like discs with blow holes, pinholes, cracks, burrs, missing material).")
-            { output, defective, good, size, seed };
+            { output, defective, good, size, seed, strength };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             int n = SyntheticCastingGenerator.Generate(parse.GetValue(output)!, new SyntheticCastingOptions
             {
                 DefectiveCount = parse.GetValue(defective), GoodCount = parse.GetValue(good), ImageSize = parse.GetValue(size), Seed = parse.GetValue(seed),
+                DefectStrength = parse.GetValue(strength),
             });
             Console.WriteLine($"wrote {n} images to {Path.GetFullPath(parse.GetValue(output)!)} in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;

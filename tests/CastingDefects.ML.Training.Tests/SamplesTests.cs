@@ -27,6 +27,26 @@ public class SamplesTests
         return stdout.Result;
     }
 
+    [Theory]
+    [InlineData("Quickstart")]
+    [InlineData("Deployment")]
+    [InlineData("AugmentationStudy")]
+    public async Task A_mistyped_option_stops_a_sample_with_its_name(string sample)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(SampleDll(sample));
+        info.ArgumentList.Add("--inptu");
+        info.ArgumentList.Add("x");
+        using var p = Process.Start(info)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await p.WaitForExitAsync(timeout.Token);
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains("unknown option '--inptu'", await stderr);
+        Assert.DoesNotContain("Training", await stdout); // stopped before any work
+    }
+
     [Fact]
     public void Every_sample_runs_on_tiny_synthetic_data()
     {

@@ -23,6 +23,8 @@ public static class SyntheticCastingGenerator
         options ??= new SyntheticCastingOptions();
         if (options.DefectiveCount < 0) throw new ArgumentOutOfRangeException(nameof(options), options.DefectiveCount, "DefectiveCount must not be negative.");
         if (options.GoodCount < 0) throw new ArgumentOutOfRangeException(nameof(options), options.GoodCount, "GoodCount must not be negative.");
+        if (options.DefectStrength is < 0.25f or > 4f || float.IsNaN(options.DefectStrength))
+            throw new ArgumentOutOfRangeException(nameof(options), options.DefectStrength, "DefectStrength must be between 0.25 and 4.");
         if (options.ImageSize is < 16 or > 2048) throw new ArgumentOutOfRangeException(nameof(options), options.ImageSize, "ImageSize must be between 16 and 2048.");
         string def = Path.Combine(outputFolder, DefectFolder), ok = Path.Combine(outputFolder, GoodFolder);
         Directory.CreateDirectory(def);
