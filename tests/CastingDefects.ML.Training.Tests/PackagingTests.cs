@@ -41,7 +41,7 @@ public class PackagingTests
                 var names = tool.Entries.Select(e => e.FullName).ToList();
                 Assert.Single(names, n => n.EndsWith("ResNet18.onnx", StringComparison.Ordinal));
                 Assert.DoesNotContain(names, n => n.Contains("libtorch_python", StringComparison.Ordinal) || n.Contains("_test.so", StringComparison.Ordinal)
-                    || n.EndsWith(".dbg", StringComparison.Ordinal) || n.Contains("/win-x64/", StringComparison.Ordinal) || n.Contains("ios", StringComparison.Ordinal));
+                    || n.EndsWith(".dbg", StringComparison.Ordinal) || n.Contains("/win-x64/", StringComparison.Ordinal) || n.Contains(".xcframework", StringComparison.Ordinal) || n.EndsWith(".aar", StringComparison.Ordinal));
                 Assert.Contains(names, n => n.EndsWith("CastingDefects.Cli.md", StringComparison.Ordinal));
             }
 
@@ -55,19 +55,7 @@ public class PackagingTests
                   </packageSources>
                 </configuration>
                 """);
-            File.WriteAllText(Path.Combine(app, "consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <Nullable>enable</Nullable>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="CastingDefects.ML.Training" Version="{version}" />
-                  </ItemGroup>
-                </Project>
-                """);
+            WriteProject(Path.Combine(app, "consumer.csproj"), "CastingDefects.ML.Training", version);
             File.WriteAllText(Path.Combine(app, "Program.cs"), """
                 using CastingDefects.ML.Training.Data;
                 using CastingDefects.ML.Training.Layers;
@@ -97,21 +85,9 @@ public class PackagingTests
                 string project = dir.Combine("readme-" + package);
                 Directory.CreateDirectory(project);
                 File.Copy(Path.Combine(app, "nuget.config"), Path.Combine(project, "nuget.config"));
-                File.WriteAllText(Path.Combine(project, "readme.csproj"), $"""
-                    <Project Sdk="Microsoft.NET.Sdk">
-                      <PropertyGroup>
-                        <OutputType>Exe</OutputType>
-                        <TargetFramework>net10.0</TargetFramework>
-                        <ImplicitUsings>enable</ImplicitUsings>
-                        <Nullable>enable</Nullable>
-                        <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                        <NoWarn>CS0168;CS0219;CS8321</NoWarn>
-                      </PropertyGroup>
-                      <ItemGroup>
-                        <PackageReference Include="{package}" Version="{version}" />
-                      </ItemGroup>
-                    </Project>
-                    """);
+                // Warnings as errors, as a careful user builds; unused locals of the snippets are fine.
+                WriteProject(Path.Combine(project, "readme.csproj"), package, version,
+                    "<TreatWarningsAsErrors>true</TreatWarningsAsErrors><NoWarn>CS0168;CS0219;CS8321</NoWarn>");
                 File.WriteAllText(Path.Combine(project, "Program.cs"), "System.Console.WriteLine(\"README blocks compiled\");\n");
                 for (int i = 0; i < group.Count; i++)
                 {
@@ -146,6 +122,23 @@ public class PackagingTests
             }
         }
     }
+
+    /// <summary>A console app project that references one packed package.</summary>
+    private static void WriteProject(string path, string package, string version, string extraProperties = "") =>
+        File.WriteAllText(path, $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                {extraProperties}
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="{package}" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
 
     /// <summary>The ```csharp blocks of a markdown file.</summary>
     private static List<string> ReadmeBlocks(string path)
