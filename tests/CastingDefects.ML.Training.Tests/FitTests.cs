@@ -114,6 +114,21 @@ public class FitTests
         CastingDefects.ML.Training.Models.Weights.StateDict.Get(model).ToDictionary(kv => kv.Key, kv => kv.Value.Values.ToArray());
 
     [Fact]
+    public void History_prints_as_a_table_with_the_best_epoch_marked()
+    {
+        var history = new History();
+        history.Epochs.Add(new EpochLog(1, 0.69314, 0.5, 0.6, 0.625, 1e-3, 1.24));
+        history.Epochs.Add(new EpochLog(2, 0.4, 0.875, 0.45, 0.9, 5e-4, 1.5));
+        history.Epochs.Add(new EpochLog(3, 0.3, 0.9, 0.5, 0.85, 5e-4, 1.0));
+        var lines = history.ToString().TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(5, lines.Length);
+        Assert.StartsWith(" epoch |   loss | accuracy | val_loss", lines[0]);
+        Assert.Equal("    1  | 0.6931 |  50.00 % |   0.6000 |      62.50 % |    0.001 |     1.2", lines[2]);
+        Assert.StartsWith("    2* | 0.4000 |", lines[3]); // lowest val_loss
+        Assert.StartsWith("    3  |", lines[4]);
+    }
+
+    [Fact]
     public void Mismatched_images_are_refused_with_both_shapes()
     {
         using var model = new Sequential((3, 24, 24)).Conv2D(4, 3).GlobalAveragePooling2D().Dense(1, Activation.Sigmoid);

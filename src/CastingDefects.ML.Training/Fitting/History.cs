@@ -22,4 +22,17 @@ public sealed class History
 
     /// <summary>The series of one metric (loss, accuracy, val_loss, val_accuracy, lr).</summary>
     public double[] this[string metric] => Epochs.Select(e => e.Get(metric)).ToArray();
+
+    /// <summary>The epochs as a table, one row each, the best epoch (see <see cref="BestEpoch"/>) marked with *.</summary>
+    public override string ToString()
+    {
+        var table = new System.Text.StringBuilder();
+        table.AppendLine(" epoch |   loss | accuracy | val_loss | val_accuracy |       lr | seconds");
+        table.AppendLine("-------|--------|----------|----------|--------------|----------|--------");
+        int best = BestEpoch;
+        foreach (var e in Epochs)
+            table.AppendLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{e.Epoch,5}{(e.Epoch == best ? "*" : " ")} | {e.Loss,6:F4} | {e.Accuracy,8:P2} | {e.ValLoss,8:F4} | {e.ValAccuracy,12:P2} | {e.LearningRate,8:G3} | {e.Seconds,7:F1}"));
+        return table.ToString();
+    }
 }
