@@ -82,8 +82,7 @@ public sealed class CastingOnnxModel : IDisposable
     /// <summary>Decodes, preprocesses and classifies one image file.</summary>
     public CastingVerdict Predict(string imagePath)
     {
-        var probe = ImageProbe.Probe(imagePath, decodeFully: false);
-        if (!probe.IsReadable) throw new InvalidDataException($"'{imagePath}': {probe.Error}");
+        // CastingImagePreprocessor checks the header first (ImageGuard) and names the file when it refuses it.
         // A pooled buffer: a fresh 300x300 float array per call lands on the large object heap and costs a gen-2 GC.
         float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(Image.FeatureLength);
         float p;
