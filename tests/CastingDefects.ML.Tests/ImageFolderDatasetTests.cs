@@ -109,3 +109,22 @@ public class ImageFolderDatasetTests
         Assert.Empty(train.Images.Select(i => i.Path).Intersect(val.Images.Select(i => i.Path)));
     }
 }
+
+public class StratifiedSplitTests
+{
+    [Fact]
+    public void The_folder_split_and_the_mlnet_split_hold_out_the_same_images_per_class()
+    {
+        using var dir = new TempDir();
+        string data = TestImages.Dataset(dir, defective: 13, good: 9, size: 32, seed: 6);
+        var dataset = ImageFolderDataset.Scan(data, new ImageFolderOptions { Warning = null });
+        var (_, validation) = dataset.StratifiedSplit(0.25, seed: 5);
+        // floor(13 x 0.25) = 3 defects, floor(9 x 0.25) = 2 good ones
+        Assert.Equal(3, validation.Images.Count(i => i.IsDefect));
+        Assert.Equal(2, validation.Images.Count(i => !i.IsDefect));
+        var ml = new Microsoft.ML.MLContext(0);
+        var split = ml.Data.StratifiedSplit(dataset.ToDataView(ml), 0.25, seed: 5);
+        Assert.Equal(validation.Images.Select(i => i.Path).Order(StringComparer.Ordinal),
+            split.TestSet.GetColumn<string>("ImagePath").Order(StringComparer.Ordinal));
+    }
+}

@@ -130,6 +130,14 @@ public class FitTests
     }
 
     [Fact]
+    public void Class_weights_are_refused_for_a_multiclass_head_instead_of_being_ignored()
+    {
+        using var model = new Sequential((1, 24, 24), "three").Conv2D(4, 3).GlobalAveragePooling2D().Dense(3, Activation.Softmax);
+        var e = Assert.Throws<ArgumentException>(() => model.Fit(ToyData.Blobs(8), epochs: 1, options: new FitOptions { ClassWeights = (1, 3) }));
+        Assert.Contains("3 classes", e.Message);
+    }
+
+    [Fact]
     public void Mismatched_images_are_refused_with_both_shapes()
     {
         using var model = new Sequential((3, 24, 24)).Conv2D(4, 3).GlobalAveragePooling2D().Dense(1, Activation.Sigmoid);

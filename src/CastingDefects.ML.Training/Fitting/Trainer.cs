@@ -37,6 +37,8 @@ internal sealed class Trainer
         if (validation is not null && validation.Shape != _model.InputShape)
             throw new ArgumentException($"The validation images are {validation.Shape} but model '{_model.Name}' takes {_model.InputShape}.", nameof(validation));
 
+        if (_options.ClassWeights is not null && _model.Head == HeadKind.SoftmaxN)
+            throw new ArgumentException($"FitOptions.ClassWeights weigh the good and the defect class of a binary head; model '{_model.Name}' separates {_model.Classes} classes. Leave ClassWeights null for it.", nameof(FitOptions.ClassWeights));
         set_num_threads(_options.Threads ?? Environment.ProcessorCount);
         if (!_model.IsBuilt) _model.Build(_options.Seed);
         var module = _model.Module;

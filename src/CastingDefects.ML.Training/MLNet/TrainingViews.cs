@@ -19,14 +19,9 @@ internal static class TrainingViews
             validationView = validationSet.Schema.GetColumnOrNull(featureColumn) is null
                 ? mlContext.Transforms.LoadCastingImages(image).Fit(validationSet).Transform(validationSet)
                 : validationSet;
-        else if (validationFraction > 0 && classes == 2)
+        else if (validationFraction > 0) // stratified for binary and multiclass labels alike
         {
             var split = mlContext.Data.StratifiedSplit(input, validationFraction, seed);
-            (trainView, validationView) = (split.TrainSet, split.TestSet);
-        }
-        else if (validationFraction > 0)
-        {
-            var split = mlContext.Data.TrainTestSplit(input, validationFraction, seed: seed);
             (trainView, validationView) = (split.TrainSet, split.TestSet);
         }
 

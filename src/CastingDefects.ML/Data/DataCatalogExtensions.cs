@@ -19,31 +19,29 @@ public static class DataCatalogExtensions
     }
 
     /// <summary>
-    /// Stratified, seeded train/validation split of a view with a Boolean <c>Label</c> column and a text
-    /// <c>ImagePath</c> column (as made by <see cref="LoadImageFolder"/>): each class keeps its share, and the
-    /// validation count per class is rounded down (Keras's convention: 6,633 casting images give 5,307 / 1,326).
+    /// Stratified, seeded train/validation split of a view with a <c>Label</c> column (Boolean, or a multiclass key)
+    /// and a text <c>ImagePath</c> column (as made by <see cref="LoadImageFolder"/>): each class keeps its share, and
+    /// the validation count per class is rounded down (Keras's convention: 6,633 casting images give 5,307 / 1,326).
+    /// The same split as <see cref="ImageFolderDataset.StratifiedSplit"/>.
     /// </summary>
     public static TrainValidationData StratifiedSplit(this DataOperationsCatalog catalog, IDataView data,
         double validationFraction = 0.2, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(data);
-        if (validationFraction is <= 0 or >= 1 || double.IsNaN(validationFraction))
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in (0, 1).");
-        RequireColumn(data, "Label", BooleanDataViewType.Instance);
         RequireColumn(data, "ImagePath", TextDataViewType.Instance);
-
-        var labels = data.GetColumn<bool>("Label").ToArray();
-        var paths = data.GetColumn<string>("ImagePath").ToArray();
-        var random = new Random(seed);
-        var validation = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var cls in new[] { true, false })
+        var label = data.Schema.GetColumnOrNull("Label")
+            ?? throw new ArgumentException("The data has no 'Label' column (expected the columns of LoadImageFolder).", nameof(data));
+        // Classes: the defect class first for a Boolean label (true, false), key order for a multiclass key label.
+        int[] classOf = label.Type switch
         {
-            var indices = Enumerable.Range(0, labels.Length).Where(i => labels[i] == cls).ToArray();
-            random.Shuffle(indices);
-            int take = (int)Math.Floor(indices.Length * validationFraction);
-            foreach (var i in indices.Take(take)) validation.Add(paths[i]);
-        }
+            BooleanDataViewType => data.GetColumn<bool>("Label").Select(l => l ? 0 : 1).ToArray(),
+            KeyDataViewType { RawType: var raw } when raw == typeof(uint) => data.GetColumn<uint>("Label").Select(k => (int)k).ToArray(),
+            _ => throw new ArgumentException($"Column 'Label' must be Boolean or a UInt32 key, not {label.Type}.", nameof(data)),
+        };
+        var paths = data.GetColumn<string>("ImagePath").ToArray();
+        var heldOut = StratifiedSampling.HeldOut(classOf, validationFraction, seed);
+        var validation = new HashSet<string>(paths.Where((_, i) => heldOut[i]), StringComparer.Ordinal);
 
         var mlContext = new MLContext(seed);
         return new TrainValidationData(

@@ -178,19 +178,9 @@ public sealed class ImageFolderDataset
     /// </summary>
     public (ImageFolderDataset Train, ImageFolderDataset Validation) StratifiedSplit(double validationFraction, int seed)
     {
-        if (validationFraction is <= 0 or >= 1 || double.IsNaN(validationFraction))
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in (0, 1).");
-        var train = new List<LabeledImage>();
-        var validation = new List<LabeledImage>();
-        var random = new Random(seed);
-        foreach (var group in Images.GroupBy(i => i.ClassIndex).OrderBy(g => g.Key))
-        {
-            var items = group.ToArray();
-            random.Shuffle(items);
-            int take = (int)Math.Floor(items.Length * validationFraction);
-            validation.AddRange(items.Take(take));
-            train.AddRange(items.Skip(take));
-        }
+        var heldOut = StratifiedSampling.HeldOut(Images.Select(i => i.ClassIndex).ToList(), validationFraction, seed);
+        var train = Images.Where((_, i) => !heldOut[i]);
+        var validation = Images.Where((_, i) => heldOut[i]);
         return (WithImages(train.OrderBy(i => i.Path, StringComparer.Ordinal)), WithImages(validation.OrderBy(i => i.Path, StringComparer.Ordinal)));
     }
 
