@@ -16,8 +16,11 @@ public class InferenceBenchmarks
     private BatchPredictor? _predictor;
     private float[] _input = null!;
 
-    [Params("paper-gray", "paper", "mobilenetv2", "nasnetmobile", "resnet50", "resnet18")]
+    [ParamsSource(nameof(Models))]
     public string Model { get; set; } = "paper-gray";
+
+    /// <summary>The models of <see cref="BenchmarkPlan.DefaultModels"/> (one list of architectures).</summary>
+    public static IEnumerable<string> Models => BenchmarkPlan.DefaultModels;
 
     [Params(InferenceEngine.OnnxRuntime, InferenceEngine.MLNet, InferenceEngine.TorchSharp)]
     public InferenceEngine Engine { get; set; }

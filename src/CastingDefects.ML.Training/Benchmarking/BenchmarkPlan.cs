@@ -3,8 +3,15 @@ namespace CastingDefects.ML.Training.Benchmarking;
 /// <summary>What <see cref="LatencyBenchmark"/> measures.</summary>
 public sealed class BenchmarkPlan
 {
-    /// <summary>Models (default: the custom model in RGB and gray and the four comparison networks).</summary>
-    public IReadOnlyList<string> Models { get; init; } = ["paper-gray", "paper", "mobilenetv2", "nasnetmobile", "resnet50", "resnet18"];
+    /// <summary>
+    /// Models (default: the custom model in gray and RGB and the comparison networks, from
+    /// <see cref="Models.CastingArchitectures.Names"/>; the pretrained ResNet18 has the shapes of resnet18).
+    /// </summary>
+    public IReadOnlyList<string> Models { get; init; } = DefaultModels;
+
+    /// <summary>The default <see cref="Models"/>: paper-gray, then every architecture name but resnet18-pretrained.</summary>
+    public static IReadOnlyList<string> DefaultModels { get; } =
+        ["paper-gray", .. CastingDefects.ML.Training.Models.CastingArchitectures.Names.Where(n => n != "resnet18-pretrained")];
 
     /// <summary>Engines (default all three).</summary>
     public IReadOnlyList<InferenceEngine> Engines { get; init; } = [InferenceEngine.OnnxRuntime, InferenceEngine.MLNet, InferenceEngine.TorchSharp];
