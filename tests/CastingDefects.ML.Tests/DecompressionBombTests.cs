@@ -13,7 +13,7 @@ public class DecompressionBombTests
 {
     private static string Asset(string name) => Path.Combine(AppContext.BaseDirectory, "assets", name);
 
-    private static byte[] JpegClaiming(int size) => CastingDefects.ML.TestSupport.BombImages.JpegClaiming(size);
+    private static byte[] JpegClaiming(int size) => BombImages.JpegClaiming(size);
 
     private static (string JpegBomb, string PngBomb, string Good) Files(TempDir dir)
     {

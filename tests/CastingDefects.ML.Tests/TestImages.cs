@@ -22,7 +22,7 @@ public static class TestImages
     }
 
     /// <summary>A valid PNG whose IHDR claims width x height, with no pixel data to back it.</summary>
-    public static byte[] PngHeaderClaiming(int width, int height) => CastingDefects.ML.TestSupport.BombImages.PngClaiming(width, height);
+    public static byte[] PngHeaderClaiming(int width, int height) => BombImages.PngClaiming(width, height);
 
     /// <summary>An uncompressed 24-bit BMP (Skia has no BMP encoder), bottom-up rows, BGR.</summary>
     public static byte[] Bmp24(int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel)

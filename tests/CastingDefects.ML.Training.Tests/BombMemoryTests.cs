@@ -1,4 +1,3 @@
-using CastingDefects.ML.TestSupport;
 
 namespace CastingDefects.ML.Training.Tests;
 

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace CastingDefects.ML.TestSupport;
+namespace CastingDefects.ML.Testing;
 
 /// <summary>Decompression bombs for tests: small valid files whose headers claim huge images (shared by both test projects).</summary>
 public static class BombImages
