@@ -74,11 +74,43 @@ public class DecompressionBombTests
             Assert.Contains(bomb, Flatten(e));
         }
 
+        // A model saved now carries the guard in its transforms, so loading it adds none (headers are read once).
+        string saved = dir.Combine("guarded.zip");
+        var input = ml.Data.LoadFromEnumerable(new[] { new CastingImage { ImagePath = good } });
+        var pipeline = ml.Transforms.LoadCastingImages(CastingImageOptions.Square(64))
+            .Append(ml.Transforms.ScoreWithOnnx(File.ReadAllBytes(Asset("paper-gray-64.onnx")), CastingImageOptions.Square(64)));
+        ml.Model.SaveCastingModel(pipeline.Fit(input), input.Schema, saved);
+        Assert.True(ZipHoldsGuard(saved));
+        Assert.False(ZipHoldsGuard(Asset("paper-gray-64.zip")));
+        var reloaded = ml.Model.LoadCastingModel(saved);
+        Assert.DoesNotContain("CustomMapping", FirstStep(reloaded));   // not wrapped again ...
+        Assert.Contains("CustomMapping", FirstStep(loaded));          // ... as the old model is
+        using (var guardedEngine = ml.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(reloaded))
+        {
+            var e = Assert.ThrowsAny<Exception>(() => guardedEngine.Predict(new CastingImage { ImagePath = jpeg }));
+            Assert.Contains(jpeg, Flatten(e));
+        }
+
         // The transforms of a new pipeline carry the guard themselves.
         var view = ml.Data.LoadFromEnumerable(new[] { new CastingImage { ImagePath = jpeg } });
         var transformed = ml.Transforms.LoadCastingImages(CastingImageOptions.Square(64)).Fit(view).Transform(view);
         var error = Assert.ThrowsAny<Exception>(() => transformed.Preview());
         Assert.Contains(jpeg, Flatten(error));
+    }
+
+    private static string FirstStep(ITransformer model) =>
+        model is IEnumerable<ITransformer> chain ? chain.First().GetType().Name : model.GetType().Name;
+
+    private static bool ZipHoldsGuard(string path)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+        return zip.Entries.Any(entry =>
+        {
+            using var s = entry.Open();
+            using var m = new MemoryStream();
+            s.CopyTo(m);
+            return CastingModelCatalog.HoldsGuard(m.ToArray());
+        });
     }
 
     private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);

@@ -33,14 +33,20 @@ public static class CastingModelCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         string full = InputFile.Require(path);
+        bool guarded = false;
         try
         {
             using var zip = ZipFile.OpenRead(full);
             if (zip.Entries.Count == 0) throw new InvalidDataException("the archive is empty");
             foreach (var entry in zip.Entries)
             {
+                // Reads every entry: a truncated archive fails here, with its name. Small entries (the transforms'
+                // Model.key) are kept to see whether the model already carries the image guard.
                 using var s = entry.Open();
-                s.CopyTo(Stream.Null); // reads every entry: a truncated archive fails here, with its name
+                if (entry.Length > 64 * 1024) { s.CopyTo(Stream.Null); continue; }
+                using var content = new MemoryStream();
+                s.CopyTo(content);
+                guarded |= HoldsGuard(content.GetBuffer().AsSpan(0, (int)content.Length));
             }
         }
         catch (InvalidDataException e)
@@ -58,8 +64,8 @@ public static class CastingModelCatalog
         {
             throw new InvalidDataException($"Model file '{full}' could not be loaded as an ML.NET model: {DiagnoseOnnx(full) ?? Describe(e)}", e);
         }
-        // Models saved before the image guard existed load ML.NET's image loader without it: put it in front.
-        if (inputSchema.GetColumnOrNull(nameof(ImagePathColumn.ImagePath)) is { Type: TextDataViewType })
+        // Models saved before the image guard existed load ML.NET's image loader without it: put it in front (once).
+        if (!guarded && inputSchema.GetColumnOrNull(nameof(ImagePathColumn.ImagePath)) is { Type: TextDataViewType })
         {
             var guard = new MLContext().Transforms.CustomMapping(new ImageGuardMappingFactory().GetMapping(), ImageGuardMappingFactory.ContractName)
                 .Fit(new EmptyView(inputSchema));
@@ -67,6 +73,13 @@ public static class CastingModelCatalog
         }
         return model;
     }
+
+    /// <summary>Whether saved transform bytes name the image guard's contract (ML.NET stores strings as UTF-8 or UTF-16).</summary>
+    internal static bool HoldsGuard(ReadOnlySpan<byte> bytes) =>
+        bytes.IndexOf(GuardUtf8) >= 0 || bytes.IndexOf(GuardUtf16) >= 0;
+
+    private static readonly byte[] GuardUtf8 = System.Text.Encoding.UTF8.GetBytes(ImageGuardMappingFactory.ContractName);
+    private static readonly byte[] GuardUtf16 = System.Text.Encoding.Unicode.GetBytes(ImageGuardMappingFactory.ContractName);
 
     /// <summary>
     /// After a failed load: what is wrong with the ONNX network inside the .zip (empty, not ONNX, another input), or
