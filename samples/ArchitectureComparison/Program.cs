@@ -1,7 +1,10 @@
 // Architecture comparison: the paper's Tables 1, 2 and 3 (parameters, size, accuracy / precision / recall / F1) for the
 // custom model and the comparison networks, with a column that says how each was trained.
 // dotnet run -c Release --project samples/ArchitectureComparison -- [--data DIR] [--out DIR] [--epochs 20] [--image-size 128]
-//     [--scratch-epochs 3] [--scratch-size 96] [--transfer-size 224] [--models mobilenetv2,nasnetmobile,resnet50,resnet18]
+//     [--transfer-size 128] [--full] [--scratch-epochs 3] [--scratch-size 96] [--models mobilenetv2,nasnetmobile,resnet50,resnet18]
+// By default (quick, a few minutes) it compares the custom model with the pretrained ResNet18; --full (or --models) adds
+// the paper's comparison networks trained from random initialisation (no ImageNet weights for them are available
+// offline), which takes much longer: about 40 minutes and 7.5 GB on 2 cores.
 using System.Diagnostics;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
@@ -9,15 +12,16 @@ using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Models;
 using CastingDefects.ML.Training.Transfer;
 
-var options = new SampleArgs(args, "--data", "--out", "--epochs", "--image-size", "--scratch-epochs", "--scratch-size", "--transfer-size", "--models");
+var options = new SampleArgs(args, "--data", "--out", "--epochs", "--image-size", "--scratch-epochs", "--scratch-size", "--transfer-size", "--models", "--full!");
 string output = Path.GetFullPath(options.Get("--out", "artifacts/architecture-comparison"));
 int epochs = options.Int("--epochs", 20), size = options.Int("--image-size", 128);
 int scratchEpochs = options.Int("--scratch-epochs", 3), scratchSize = options.Int("--scratch-size", 96);
-int transferSize = options.Int("--transfer-size", 224);
-var comparison = options.Get("--models", "mobilenetv2,nasnetmobile,resnet50,resnet18").Split(',', StringSplitOptions.RemoveEmptyEntries);
+int transferSize = options.Int("--transfer-size", 128);
+var comparison = options.Get("--models", options.Flag("--full") ? "mobilenetv2,nasnetmobile,resnet50,resnet18" : "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+if (comparison.Length == 0) Console.WriteLine("   quick run: the custom model and the pretrained ResNet18; --full adds MobileNetV2, NASNetMobile, ResNet50 and ResNet18 from scratch");
 
 Console.WriteLine("1. Data");
-var dataset = SampleData.Load(options.Get("--data"), output);
+var dataset = SampleData.Load(options.Get("--data"));
 var (fitSet, valSet, testSet) = SampleData.Split(dataset);
 var rows = new List<Row>();
 
@@ -27,7 +31,7 @@ Console.WriteLine($"2. The custom model (the paper's CNN), grayscale {size}x{siz
     var (fit, val, test) = (ImageTensorData.Load(fitSet, image), ImageTensorData.Load(valSet, image), ImageTensorData.Load(testSet, image));
     using var model = CastingArchitectures.Paper(grayscale: true, size);
     var clock = Stopwatch.StartNew();
-    var history = model.Fit(fit, val, epochs, 32, SampleData.PaperCallbacks());
+    var history = model.Fit(fit, val, epochs, 32, SampleData.PaperCallbacks(), new CastingDefects.ML.Training.Fitting.FitOptions { Verbose = 1 });
     rows.Add(Row.Of("custom (paper-gray)", $"from scratch, {history.Epochs.Count} epochs, {size}px gray", model, test, clock.Elapsed));
 }
 
@@ -36,7 +40,7 @@ Console.WriteLine($"3. ResNet18 transfer: ImageNet weights (shipped offline), fr
     var image = CastingImageOptions.Square(transferSize);
     var (fit, val, test) = (ImageTensorData.Load(fitSet, image), ImageTensorData.Load(valSet, image), ImageTensorData.Load(testSet, image));
     var clock = Stopwatch.StartNew();
-    var result = TransferLearning.Fit(new ImageTransferOptions { Image = image, WorkspacePath = Path.Combine(output, "workspace"), Seed = 1 }, fit, val, classes: 2);
+    var result = TransferLearning.Fit(new ImageTransferOptions { Image = image, WorkspacePath = Path.Combine(output, "workspace"), Seed = 1, Verbose = 2 }, fit, val, classes: 2);
     Console.WriteLine($"   features: {result.ComputedFeatures} computed in {result.FeatureExtraction.TotalSeconds:F0} s, {result.CachedFeatures} cached; head {result.HeadTraining.TotalSeconds:F1} s");
     using var model = result.Network;
     rows.Add(Row.Of("resnet18 (pretrained)", $"ImageNet, frozen backbone, head {result.History.Epochs.Count} epochs, {transferSize}px gray", model, test, clock.Elapsed));
@@ -49,7 +53,7 @@ foreach (var name in comparison)
     var (fit, val, test) = (ImageTensorData.Load(fitSet, image), ImageTensorData.Load(valSet, image), ImageTensorData.Load(testSet, image));
     using var model = CastingArchitectures.Create(name, grayscale: false, scratchSize, head: HeadKind.Softmax2);
     var clock = Stopwatch.StartNew();
-    var history = model.Fit(fit, val, scratchEpochs, 32, SampleData.PaperCallbacks());
+    var history = model.Fit(fit, val, scratchEpochs, 32, SampleData.PaperCallbacks(), new CastingDefects.ML.Training.Fitting.FitOptions { Verbose = 1 });
     rows.Add(Row.Of(name, $"from scratch, {history.Epochs.Count} epochs, {scratchSize}px RGB", model, test, clock.Elapsed));
 }
 

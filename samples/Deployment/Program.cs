@@ -1,6 +1,7 @@
 // Deployment: serve predictions from a saved model with the core package only (no libtorch), two ways:
 // a thread-safe pool of ML.NET prediction engines over the .zip, and ONNX Runtime directly over the .onnx.
-// dotnet run --project samples/Deployment -- --model artifacts/quickstart/casting.zip --input FOLDER [--onnx model.onnx]
+// dotnet run --project samples/Deployment -- [--model artifacts/quickstart/casting.zip] [--input FOLDER] [--onnx model.onnx]
+// Without --input it classifies the built-in synthetic castings (the images Quickstart trained and tested on).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CastingDefects.ML.Data;
@@ -8,12 +9,12 @@ using CastingDefects.ML.Inference;
 
 var options = new SampleArgs(args, "--model", "--input", "--onnx");
 string modelPath = options.Get("--model", "artifacts/quickstart/casting.zip");
-string input = options.Get("--input", "artifacts/quickstart/synthetic");
 if (!File.Exists(modelPath))
 {
     Console.Error.WriteLine($"error: model '{Path.GetFullPath(modelPath)}' not found; run samples/Quickstart first or pass --model.");
     return 2;
 }
+string input = options.Get("--input") ?? CastingDefects.ML.Synthetic.SyntheticCastingGenerator.BuiltInDataset();
 var files = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageProbe.HasImageExtension).Order(StringComparer.Ordinal).ToArray();
 Console.WriteLine($"1. {files.Length} images under {input}");
 

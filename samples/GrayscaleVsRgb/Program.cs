@@ -1,5 +1,5 @@
 // Grayscale vs RGB: the paper's claim that one gray plane cuts parameters without hurting accuracy, with latency.
-// dotnet run -c Release --project samples/GrayscaleVsRgb -- [--data DIR] [--out DIR] [--epochs 20] [--image-size 128]
+// dotnet run -c Release --project samples/GrayscaleVsRgb -- [--data DIR] [--out DIR] [--epochs 12] [--image-size 128]
 using System.Diagnostics;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
@@ -9,9 +9,9 @@ using CastingDefects.ML.Training.Models;
 
 var options = new SampleArgs(args, "--data", "--out", "--epochs", "--image-size");
 string output = Path.GetFullPath(options.Get("--out", "artifacts/grayscale-vs-rgb"));
-int epochs = options.Int("--epochs", 20), size = options.Int("--image-size", 128);
+int epochs = options.Int("--epochs", 12), size = options.Int("--image-size", 128);
 Console.WriteLine("1. Data");
-var dataset = SampleData.Load(options.Get("--data"), output);
+var dataset = SampleData.Load(options.Get("--data"));
 var (fitSet, valSet, testSet) = SampleData.Split(dataset);
 
 var rows = new List<string[]>();
@@ -22,7 +22,7 @@ foreach (bool gray in new[] { true, false })
     Console.WriteLine($"2. Training the paper's CNN, {(gray ? "grayscale" : "RGB")} ({epochs} epochs)");
     using var model = CastingArchitectures.Paper(gray, size);
     var clock = Stopwatch.StartNew();
-    model.Fit(fit, val, epochs, 32, SampleData.PaperCallbacks());
+    model.Fit(fit, val, epochs, 32, SampleData.PaperCallbacks(), new CastingDefects.ML.Training.Fitting.FitOptions { Verbose = 1 });
     double trainSeconds = clock.Elapsed.TotalSeconds;
     var m = BinaryMetrics.Compute(test.Labels.Select(l => l > 0.5f).ToArray(), model.PredictProbabilities(test));
 

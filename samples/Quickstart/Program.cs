@@ -1,5 +1,5 @@
 // Quickstart: load a folder, train the paper's CNN, evaluate, save, predict one image.
-// dotnet run --project samples/Quickstart [-- --data casting_data/train] [--out artifacts/quickstart] [--epochs 20] [--image-size 150]
+// dotnet run --project samples/Quickstart [-- --data casting_data/train] [--out artifacts/quickstart] [--epochs 20] [--image-size 128]
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Inference;
 using CastingDefects.ML.Synthetic;
@@ -9,24 +9,20 @@ using Microsoft.ML.Data;
 
 var options = new SampleArgs(args, "--data", "--out", "--epochs", "--image-size");
 string output = Path.GetFullPath(options.Get("--out", "artifacts/quickstart"));
-string data = options.Get("--data", Path.Combine(output, "synthetic"));
-if (options.Get("--data") is null && !Directory.Exists(data))
-{
-    Console.WriteLine($"1. No --data: writing a synthetic casting dataset to {data}");
-    SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 300, GoodCount = 240 });
-}
+string data = options.Get("--data") ?? SyntheticCastingGenerator.BuiltInDataset();
+if (options.Get("--data") is null) Console.WriteLine($"1. No --data: the built-in synthetic castings in {data}");
 
 var ml = new MLContext(seed: 42);
 IDataView images = ml.Data.LoadImageFolder(data);
-var split = ml.Data.StratifiedSplit(images, validationFraction: 0.2, seed: 42);
-Console.WriteLine($"2. Loaded {images.GetColumn<bool>("Label").Count()} images from {data}; 20% held out, stratified by class.");
+var split = ml.Data.StratifiedSplit(images, validationFraction: 0.2, seed: 42);   // the test set: never seen in training
+Console.WriteLine($"2. Loaded {images.GetColumn<bool>("Label").Count()} images from {data}; 20% held out for the test, stratified by class.");
 
-var image = CastingImageOptions.Square(options.Int("--image-size", 150), grayscale: true);
+var image = CastingImageOptions.Square(options.Int("--image-size", 128), grayscale: true);
 var trainer = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions
     {
         Image = image,
         Epochs = options.Int("--epochs", 20),
-        ValidationSet = split.TestSet,
+        ValidationFraction = 0.2,      // of the training part: picks the best epoch; the test set stays unseen
         MetricsCallback = e => Console.WriteLine($"   epoch {e.Epoch,2}: loss {e.Loss:F4}  val_loss {e.ValLoss:F4}  val_acc {e.ValAccuracy:P2}"),
     });
 var pipeline = ml.Transforms.LoadCastingImages(image).Append(trainer);
@@ -34,16 +30,20 @@ Console.WriteLine("3. Training the paper's CNN (grayscale) ...");
 ITransformer model = pipeline.Fit(split.TrainSet);
 
 var metrics = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet));
-Console.WriteLine($"4. Held-out: accuracy {metrics.Accuracy:P2}, precision {metrics.PositivePrecision:P2}, recall {metrics.PositiveRecall:P2}, F1 {metrics.F1Score:P2}, AUC {metrics.AreaUnderRocCurve:F4}");
+Console.WriteLine($"4. Test set: accuracy {metrics.Accuracy:P2}, precision {metrics.PositivePrecision:P2}, recall {metrics.PositiveRecall:P2}, F1 {metrics.F1Score:P2}, AUC {metrics.AreaUnderRocCurve:F4}");
 
 string modelPath = Path.Combine(output, "casting.zip");
 ml.Model.SaveCastingModel(model, split.TrainSet.Schema, modelPath);
 File.WriteAllBytes(Path.ChangeExtension(modelPath, ".onnx"), trainer.OnnxModel!);   // for ONNX Runtime users
 Console.WriteLine($"5. Saved {modelPath} ({new FileInfo(modelPath).Length:N0} bytes) and casting.onnx");
 
-var engine = ml.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(ml.Model.LoadCastingModel(modelPath));
+var loaded = ml.Model.LoadCastingModel(modelPath);
+var engine = ml.Model.CreatePredictionEngine<CastingImage, CastingVerdict>(loaded);
 string first = split.TestSet.GetColumn<string>("ImagePath").First();
 var verdict = engine.Predict(new CastingImage { ImagePath = first });
 Console.WriteLine($"6. {Path.GetFileName(first)}: {verdict.Verdict} (p(defect) = {verdict.Probability:F4})");
 File.WriteAllText(Path.Combine(output, "metrics.md"),
     $"| accuracy | precision | recall | F1 | AUC |\n|---|---|---|---|---|\n| {metrics.Accuracy:P2} | {metrics.PositivePrecision:P2} | {metrics.PositiveRecall:P2} | {metrics.F1Score:P2} | {metrics.AreaUnderRocCurve:F4} |\n");
+engine.Dispose();
+loaded.DisposeModel();   // ML.NET keeps a temporary copy of each ONNX network until its transformer is disposed
+model.DisposeModel();

@@ -14,11 +14,15 @@ internal sealed class SampleArgs
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
-            if (!known.Contains(name)) Fail($"unknown option '{name}'. Options: {string.Join(", ", known)}.");
+            if (!known.Contains(name) && !known.Contains(name + "!")) Fail($"unknown option '{name}'. Options: {string.Join(", ", known.Select(k => k.TrimEnd('!')))}.");
+            if (known.Contains(name + "!")) { _values[name] = "true"; continue; }   // a flag ("--full!" in known): no value
             if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) Fail($"{name} needs a value.");
             _values[name] = args[++i];
         }
     }
+
+    /// <summary>True when the flag <paramref name="name"/> (declared as <c>name!</c>) was given.</summary>
+    public bool Flag(string name) => _values.ContainsKey(name);
 
     /// <summary>The value given for <paramref name="name"/>, or null.</summary>
     public string? Get(string name) => _values.GetValueOrDefault(name);

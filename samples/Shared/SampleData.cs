@@ -4,17 +4,13 @@ using CastingDefects.ML.Synthetic;
 /// <summary>Command-line arguments and data shared by the samples (linked into each one).</summary>
 internal static class SampleData
 {
-    /// <summary>The --data folder, or a synthetic casting dataset written under the output folder.</summary>
-    public static ImageFolderDataset Load(string? data, string output)
+    /// <summary>The --data folder, or the built-in synthetic casting dataset (written once into the temporary folder).</summary>
+    public static ImageFolderDataset Load(string? data)
     {
         if (data is null)
         {
-            data = Path.Combine(output, "synthetic");
-            if (!Directory.Exists(data))
-            {
-                Console.WriteLine($"   no --data: writing synthetic castings to {data}");
-                SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 300, GoodCount = 240 });
-            }
+            data = SyntheticCastingGenerator.BuiltInDataset();
+            Console.WriteLine($"   no --data: the built-in synthetic castings in {data}");
         }
         return ImageFolderDataset.Scan(data);
     }
@@ -46,5 +42,6 @@ internal static class SampleData
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllLines(path, lines);
         foreach (var line in lines) Console.WriteLine(line);
+        Console.WriteLine($"   written to {Path.GetFullPath(path)}");
     }
 }

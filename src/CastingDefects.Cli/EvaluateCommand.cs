@@ -40,6 +40,7 @@ internal static class EvaluateCommand
             OutputPaths.WritableFolder(parse.GetValue(report), "--report");
             var mlContext = new MLContext(0);
             var transformer = mlContext.Model.LoadCastingModel(modelPath);
+            using var release = new ModelRelease(transformer);
             var dataset = ImageFolderDataset.Scan(parse.GetValue(data)!);
             int choices = (parse.GetValue(threshold) is null ? 0 : 1) + (parse.GetValue(targetRecall) is null ? 0 : 1) + (parse.GetValue(maxF1) ? 1 : 0);
             if (choices > 1) throw new ArgumentException("Give one of --threshold, --target-recall and --max-f1.");

@@ -8,12 +8,13 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Folder to write def_front/ and ok_front/ into", Required = true };
-        var defective = new Option<int>("--defective") { Description = "Defective images", DefaultValueFactory = _ => 300 };
-        var good = new Option<int>("--good") { Description = "Good images", DefaultValueFactory = _ => 240 };
-        var size = new Option<int>("--size") { Description = "Image width and height", DefaultValueFactory = _ => 300 };
+        var defaults = new SyntheticCastingOptions(); // the built-in dataset's sizes: one place for them
+        var defective = new Option<int>("--defective") { Description = "Defective images", DefaultValueFactory = _ => defaults.DefectiveCount };
+        var good = new Option<int>("--good") { Description = "Good images", DefaultValueFactory = _ => defaults.GoodCount };
+        var size = new Option<int>("--size") { Description = "Image width and height", DefaultValueFactory = _ => defaults.ImageSize };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 42 };
-        var strength = new Option<float>("--defect-strength") { Description = "How visible defects are, 0.5 (subtle) to 2 (obvious)", DefaultValueFactory = _ => new SyntheticCastingOptions().DefectStrength };
-        var command = new Command("generate", "Write a synthetic casting dataset (impeller-like discs with blow holes, pinholes, cracks, burrs, missing material).")
+        var strength = new Option<float>("--defect-strength") { Description = "How visible defects are, 0.5 (subtle) to 2 (obvious)", DefaultValueFactory = _ => defaults.DefectStrength };
+        var command = new Command("generate", "Write a synthetic casting dataset (pump impellers photographed from above as in the Kaggle set, with flash on the rim, blow holes, pinholes, cracks, bites out of the rim).")
             { output, defective, good, size, seed, strength };
         command.SetAction(parse => CliErrors.Run(() =>
         {

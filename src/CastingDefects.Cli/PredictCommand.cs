@@ -19,6 +19,7 @@ internal static class PredictCommand
         {
             var mlContext = new MLContext(0);
             var transformer = mlContext.Model.LoadCastingModel(parse.GetValue(model)!);
+            using var release = new ModelRelease(transformer);
             string path = Path.GetFullPath(parse.GetValue(input)!);
             string[] files = File.Exists(path) ? [path]
                 : Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(ImageProbe.HasImageExtension).Order(StringComparer.Ordinal).ToArray()

@@ -54,9 +54,7 @@ internal static class TrainCommand
             string? folder = parse.GetValue(data);
             if (folder is null)
             {
-                folder = Path.Combine(Path.GetTempPath(), $"casting-defects-synthetic-{parse.GetValue(seed)}");
-                if (!Directory.Exists(Path.Combine(folder, SyntheticCastingGenerator.DefectFolder)))
-                    SyntheticCastingGenerator.Generate(folder, new SyntheticCastingOptions { Seed = parse.GetValue(seed), DefectiveCount = 300, GoodCount = 240 });
+                folder = SyntheticCastingGenerator.BuiltInDataset(parse.GetValue(seed));
                 if (!quiet) Console.WriteLine($"no --data given: using the built-in synthetic dataset in {folder}");
             }
             string outPath = Path.GetFullPath(parse.GetValue(output)!);
@@ -175,6 +173,7 @@ internal static class TrainCommand
             // Metrics of the saved model, through the same path users predict with: on the validation set (which chose the
             // best epoch and the threshold) and on the test set (which chose nothing: the figures to quote).
             var loaded = mlContext.Model.LoadCastingModel(outPath);
+            using var release = new ModelRelease(loaded, model);
             var onValidation = Score(validation);
             (IDataView Scored, BinaryMetrics? Metrics, double Accuracy)? onTest = test is null ? null : Score(test);
             (IDataView Scored, BinaryMetrics? Metrics, double Accuracy) Score(ImageFolderDataset part)

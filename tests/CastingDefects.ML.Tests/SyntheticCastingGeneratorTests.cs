@@ -36,6 +36,46 @@ public class SyntheticCastingGeneratorTests
         Assert.Equal(DefectKind.BlowHole | DefectKind.Pinholes | DefectKind.Crack | DefectKind.Burr | DefectKind.MissingMaterial, kinds);
     }
 
+    [Fact]
+    public void Defect_regions_mark_where_the_defects_are_drawn()
+    {
+        int darkInside = 0, defective = 0;
+        for (int i = 0; i < 30; i++)
+        {
+            using var good = SyntheticCastingGenerator.RenderCasting(3, i, defective: false, 300);
+            Assert.Empty(good.DefectRegions);
+            using var bad = SyntheticCastingGenerator.RenderCasting(3, i, defective: true, 300);
+            int kinds = System.Numerics.BitOperations.PopCount((uint)bad.Defects);
+            Assert.InRange(bad.DefectRegions.Count, Math.Max(1, kinds), 3); // one box per drawn defect (a kind may repeat)
+            foreach (var r in bad.DefectRegions)
+            {
+                Assert.True(r.Left >= 0 && r.Top >= 0 && r.Right <= 1 && r.Bottom <= 1 && r.Width > 0 && r.Height > 0, $"region {r}");
+                Assert.True(r.Width * r.Height < 0.3, $"region {r} covers most of the part"); // a wide flash spans up to 140° of the rim
+            }
+            // Every defect is drawn dark (pits, pinholes, cracks, flash, fracture edges, all below 90), darker than the table
+            // and the flange around it: a box misplaced onto them would hold no such pixel.
+            defective++;
+            if (bad.DefectRegions.Any(r => MinimumIn(bad, r) < 90)) darkInside++;
+        }
+        Assert.Equal(defective, darkInside);
+
+        // The boxes scale with the image: the same casting at 150 px has the same fractional regions.
+        using var big = SyntheticCastingGenerator.RenderCasting(3, 1, defective: true, 300);
+        using var small = SyntheticCastingGenerator.RenderCasting(3, 1, defective: true, 150);
+        Assert.Equal(big.DefectRegions.Count, small.DefectRegions.Count);
+        for (int k = 0; k < big.DefectRegions.Count; k++)
+            Assert.Equal(big.DefectRegions[k].MidX, small.DefectRegions[k].MidX, 0.02);
+    }
+
+    private static int MinimumIn(SyntheticCasting casting, SkiaSharp.SKRect region)
+    {
+        int size = casting.Bitmap.Width, min = 255;
+        for (int y = (int)(region.Top * size); y < (int)Math.Ceiling(region.Bottom * size); y++)
+            for (int x = (int)(region.Left * size); x < (int)Math.Ceiling(region.Right * size); x++)
+                min = Math.Min(min, casting.Bitmap.GetPixel(x, y).Red);
+        return min;
+    }
+
     private static string[] Hashes(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(f => Path.GetRelativePath(root, f) + ":" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))).ToArray();

@@ -115,6 +115,30 @@ public class FitTests
         CastingDefects.ML.Training.Models.Weights.StateDict.Get(model).ToDictionary(kv => kv.Key, kv => kv.Value.Values.ToArray());
 
     [Fact]
+    public void Verbose_writes_one_keras_line_per_epoch_with_the_historys_numbers()
+    {
+        var train = ToyData.Blobs(64, seed: 1);
+        var validation = ToyData.Blobs(32, seed: 2);
+        using var model = SmallNet();
+        var output = new StringWriter();
+        var history = model.Fit(train, validation, epochs: 2, batchSize: 32, options: new FitOptions { Verbose = 1, Output = output });
+        var lines = output.ToString().TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(2, lines.Length); // no batch progress line into a writer: only the epoch lines
+        for (int i = 0; i < 2; i++)
+        {
+            var e = history.Epochs[i];
+            Assert.Matches(FormattableString.Invariant($@"^Epoch {i + 1}/2 - \d+\.\ds - loss: {e.Loss:F4} - accuracy: {e.Accuracy:F4} - val_loss: {e.ValLoss:F4} - val_accuracy: {e.ValAccuracy:F4} - learning_rate: 0\.001$"),
+                lines[i]);
+        }
+
+        using var silent = SmallNet("silent");
+        var none = new StringWriter();
+        silent.Fit(train, validation, epochs: 1, batchSize: 32, options: new FitOptions { Output = none });
+        Assert.Equal("", none.ToString()); // Verbose 0 is the library's default
+        Assert.Throws<ArgumentOutOfRangeException>(() => silent.Fit(train, null, epochs: 1, batchSize: 32, options: new FitOptions { Verbose = 3 }));
+    }
+
+    [Fact]
     public void History_prints_as_a_table_with_the_best_epoch_marked()
     {
         var history = new History();

@@ -56,7 +56,7 @@ public class SamplesTests
             new CastingDefects.ML.Synthetic.SyntheticCastingOptions { DefectiveCount = 24, GoodCount = 20, ImageSize = 96 });
         string output = dir.Combine("out");
         string quick = Run(SampleDll("Quickstart"), "--data", data, "--out", output, "--epochs", "1", "--image-size", "64");
-        Assert.Contains("4. Held-out: accuracy", quick);
+        Assert.Contains("4. Test set: accuracy", quick);
         Assert.Matches(@"6\. .+: (OK|NG) \(p\(defect\) = [01]\.\d{4}\)", quick);
         Assert.True(File.Exists(Path.Combine(output, "casting.zip")));
         Assert.True(File.Exists(Path.Combine(output, "metrics.md")));

@@ -121,6 +121,7 @@ public abstract class BatchPredictor : IDisposable
     private sealed class MLNetPredictor : BatchPredictor
     {
         private readonly PredictionEngine<FeaturesRow, CastingVerdict> _engine;
+        private readonly ITransformer _fitted, _loaded;
         private readonly int _length;
 
         public MLNetPredictor(byte[] onnx, string workFolder)
@@ -132,11 +133,11 @@ public abstract class BatchPredictor : IDisposable
             var schema = SchemaDefinition.Create(typeof(FeaturesRow));
             schema[nameof(FeaturesRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, _length);
             var empty = ml.Data.LoadFromEnumerable(Array.Empty<FeaturesRow>(), schema);
-            var model = ml.Transforms.ScoreWithOnnx(onnx, image).Fit(empty);
+            var model = _fitted = ml.Transforms.ScoreWithOnnx(onnx, image).Fit(empty);
             Directory.CreateDirectory(workFolder);
             string path = Path.Combine(workFolder, $"{meta.Architecture}-{image.Width}.zip");
             ml.Model.SaveCastingModel(model, empty.Schema, path); // the deployed artifact, loaded as an app would
-            var loaded = ml.Model.LoadCastingModel(path);
+            var loaded = _loaded = ml.Model.LoadCastingModel(path);
             _engine = ml.Model.CreatePredictionEngine<FeaturesRow, CastingVerdict>(loaded, inputSchemaDefinition: schema);
         }
 
@@ -154,6 +155,11 @@ public abstract class BatchPredictor : IDisposable
             return result;
         }
 
-        protected override void Dispose(bool disposing) => _engine.Dispose();
+        protected override void Dispose(bool disposing)
+        {
+            _engine.Dispose();
+            _loaded.DisposeModel();
+            _fitted.DisposeModel();
+        }
     }
 }

@@ -167,7 +167,7 @@ public sealed class ImageTensorData
             labels[i] = _labels[indices[i]];
         }
         using var raw = tensor(buffer, dims, ScalarType.Byte);
-        var features = raw.to_type(ScalarType.Float32).div_(255f);
+        var features = raw.to_type(ScalarType.Float32).div_(Runtime.KeptScalars.ByteMax);
         return (features, tensor(labels));
     }
 

@@ -49,6 +49,16 @@ public sealed class FitOptions
     /// <summary>Receives progress after every batch.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
+    /// <summary>
+    /// Keras's <c>verbose</c>: 0 (default) is silent; 2 writes one line per epoch to <see cref="Output"/>
+    /// (<see cref="EpochLog.ToKerasLine"/>); 1 does the same and, on an interactive console, also keeps a progress line
+    /// of the epoch's batches up to date.
+    /// </summary>
+    public int Verbose { get; set; }
+
+    /// <summary>Where <see cref="Verbose"/> writes; null is the console.</summary>
+    public TextWriter? Output { get; set; }
+
     /// <summary>Stops training between batches; <c>Fit</c> then throws <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
@@ -79,6 +89,7 @@ public sealed class FitOptions
     public void Validate()
     {
         if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive.");
+        if (Verbose is < 0 or > 2) throw new ArgumentOutOfRangeException(nameof(Verbose), Verbose, "Verbose is 0 (silent), 1 (progress and one line per epoch) or 2 (one line per epoch).");
         if (BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
         if (LearningRate <= 0 || double.IsNaN(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         if (BatchNormRecalibrationSamples < 0) throw new ArgumentOutOfRangeException(nameof(BatchNormRecalibrationSamples), BatchNormRecalibrationSamples, "BatchNormRecalibrationSamples must not be negative.");

@@ -5,6 +5,7 @@ using CastingDefects.ML.Training.Augmentation;
 using CastingDefects.ML.Training.Callbacks;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Models;
+using TorchSharp;
 using OptimizerHelper = TorchSharp.Modules.OptimizerHelper;
 using static TorchSharp.torch;
 
@@ -76,6 +77,8 @@ internal sealed class Trainer
         foreach (var c in callbacks) c.OnTrainBegin(context);
         var lossWeights = _options.ClassWeights is { } w ? ((float)w.Good, (float)w.Defect) : (1f, 1f);
         int batches = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        var output = _options.Verbose > 0 ? _options.Output ?? Console.Out : null;
+        bool batchLine = _options.Verbose == 1 && _options.Output is null && !Console.IsOutputRedirected;
 
         for (int epoch = startEpoch + 1; epoch <= _options.Epochs && !context.StopTraining; epoch++)
         {
@@ -106,7 +109,10 @@ internal sealed class Trainer
                 lossSum += loss.item<float>() * indices.Length;
                 correct += CountCorrect(logits, y);
                 _options.Progress?.Report(new TrainingProgress(epoch, _options.Epochs, b + 1, batches, lossSum / Math.Min(train.Count, (b + 1) * _options.BatchSize), clock.Elapsed));
+                if (batchLine) output!.Write(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"\rEpoch {epoch}/{_options.Epochs} - batch {b + 1}/{batches} - loss: {lossSum / Math.Min(train.Count, (b + 1) * _options.BatchSize):F4}   "));
             }
+            if (batchLine) output!.Write('\r');
 
             if (norms.Count > 0 && _options.BatchNormRecalibrationSamples > 0) RecalibrateBatchNorm(train, norms, order);
             var (valLoss, valAccuracy) = validation is null ? (double.NaN, double.NaN) : Evaluate(validation, lossWeights);
@@ -120,6 +126,7 @@ internal sealed class Trainer
                 bestValLoss = monitored;
                 bestEpoch = epoch;
             }
+            output?.WriteLine(log.ToKerasLine(_options.Epochs));
             foreach (var c in callbacks) c.OnEpochEnd(context, log);
 
             if (last is not null)
@@ -220,7 +227,8 @@ internal sealed class Trainer
         {
             var flat = logits.reshape(-1);
             if (!weighted) return nn.functional.binary_cross_entropy_with_logits(flat, labels);
-            var w = labels * (weights.Defect - weights.Good) + weights.Good;
+            using Scalar slope = weights.Defect - weights.Good, intercept = weights.Good; // held to the end: see KeptScalars
+            var w = labels.mul(slope).add_(intercept);
             return nn.functional.binary_cross_entropy_with_logits(flat, labels, weight: w);
         }
         var target = labels.to_type(ScalarType.Int64);
@@ -233,7 +241,7 @@ internal sealed class Trainer
     {
         using var scope = NewDisposeScope();
         return _model.Head == HeadKind.Sigmoid1
-            ? logits.reshape(-1).gt(0).eq(labels.gt(0.5)).sum().item<long>()
+            ? logits.reshape(-1).gt(Runtime.KeptScalars.Zero).eq(labels.gt(Runtime.KeptScalars.Half)).sum().item<long>()
             : logits.argmax(1).eq(labels.to_type(ScalarType.Int64)).sum().item<long>();
     }
 }

@@ -90,6 +90,9 @@ public sealed class CastingCnnOptions
     /// <summary>Receives each epoch's log.</summary>
     public Action<EpochLog>? MetricsCallback { get; set; }
 
+    /// <summary>Keras's <c>verbose</c> (see <see cref="FitOptions.Verbose"/>): 0 silent (default), 1 or 2 one line per epoch on the console.</summary>
+    public int Verbose { get; set; }
+
     /// <summary>Cancels training between batches.</summary>
     public CancellationToken CancellationToken { get; set; }
 }

@@ -36,7 +36,7 @@ internal static class CnnTraining
         {
             LearningRate = options.LearningRate, Seed = options.Seed, Augmentation = options.Augmentation, Threads = options.Threads,
             CheckpointDirectory = options.CheckpointDirectory, Resume = options.Resume, Progress = options.Progress,
-            CancellationToken = options.CancellationToken,
+            CancellationToken = options.CancellationToken, Verbose = options.Verbose,
         });
         return (network, history, validationView);
     }

@@ -21,9 +21,19 @@ internal static class TargetRecallThreshold
         byte[] onnx = export(threshold, null);
         if (targetRecall is not { } recall) return (threshold, onnx);
         if (validationView is null) throw new InvalidOperationException("TargetRecall needs validation data (ValidationSet or ValidationFraction > 0) to choose the threshold on.");
-        var scored = mlContext.Transforms.ScoreWithOnnx(onnx, image).Fit(validationView).Transform(validationView);
-        var probabilities = BinaryScores.Read(scored).Probabilities;
-        var labels = scored.GetColumn<bool>(labelColumn).ToArray();
+        var scorer = mlContext.Transforms.ScoreWithOnnx(onnx, image).Fit(validationView);
+        float[] probabilities;
+        bool[] labels;
+        try
+        {
+            var scored = scorer.Transform(validationView);
+            probabilities = BinaryScores.Read(scored).Probabilities;
+            labels = scored.GetColumn<bool>(labelColumn).ToArray();
+        }
+        finally
+        {
+            scorer.DisposeModel();
+        }
         float chosen = ThresholdSelection.ForTargetRecall(labels, probabilities, recall);
         return (chosen, export(chosen, null));
     }

@@ -13,6 +13,15 @@ namespace CastingDefects.ML.Training.Runtime;
 /// gives the same numbers on AVX2 and AVX-512 machines. A value the user set in the environment is kept (for example
 /// <c>ONEDNN_MAX_CPU_ISA=ALL</c> to measure the AVX-512 kernels).
 /// </para>
+/// <para>
+/// On Linux (glibc), large blocks freed by libtorch stay in the heap for the next step instead of going back to the
+/// system (<c>mallopt</c>: mmap and trim thresholds at 1 GB). By default glibc serves every block over its mmap
+/// threshold with a fresh mapping, so each training step mapped, zero-filled and unmapped its activation buffers (a
+/// batch of 32 gray 128x128 images makes 8 MB ones): measured on 2 cores with the paper's CNN at 128x128, training ran
+/// at 117 images/s with as much system time as user time, and 394 images/s with the thresholds raised; at batch 64,
+/// inference went from 190 to 936 images/s. The price is that the process keeps its peak heap instead of shrinking
+/// after training. Set <c>CASTINGDEFECTS_SYSTEM_MALLOC=1</c> to leave glibc's defaults.
+/// </para>
 /// </summary>
 public static class NativeMathSettings
 {
@@ -41,6 +50,24 @@ public static class NativeMathSettings
         string? user = Variables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrEmpty(v));
         MaxCpuIsa = user ?? DefaultMaxCpuIsa;
         foreach (var name in Variables) SetNative(name, MaxCpuIsa);
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("CASTINGDEFECTS_SYSTEM_MALLOC") != "1") KeepFreedBlocks();
+    }
+
+    /// <summary>True when the heap keeps freed large blocks for reuse (see the remarks of this class).</summary>
+    public static bool KeepsFreedBlocks { get; private set; }
+
+    private static void KeepFreedBlocks()
+    {
+        if (KeepsFreedBlocks) return;
+        try
+        {
+            const int MmapThreshold = -3, TrimThreshold = -1, OneGigabyte = 1 << 30;
+            KeepsFreedBlocks = mallopt(MmapThreshold, OneGigabyte) == 1 & mallopt(TrimThreshold, OneGigabyte) == 1;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // not glibc (musl): its allocator has no such settings
+        }
     }
 
     /// <summary>
@@ -52,6 +79,9 @@ public static class NativeMathSettings
         Environment.SetEnvironmentVariable(name, value);
         if (!OperatingSystem.IsWindows()) _ = setenv(name, value, 1);
     }
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int mallopt(int parameter, int value);
 
     [DllImport("libc", EntryPoint = "setenv", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int setenv(string name, string value, int overwrite);

@@ -75,6 +75,9 @@ public sealed class ImageTransferOptions
     /// <summary>Receives each head-training epoch's log.</summary>
     public Action<EpochLog>? MetricsCallback { get; set; }
 
+    /// <summary>Keras's <c>verbose</c> for the head's training (see <see cref="FitOptions.Verbose"/>): 0 silent (default), 1 or 2 one line per epoch.</summary>
+    public int Verbose { get; set; }
+
     /// <summary>Receives (images done, images total) during feature extraction.</summary>
     public IProgress<(int Done, int Total)>? FeatureProgress { get; set; }
 

@@ -66,7 +66,7 @@ public static class TransferLearning
             callbacks.Add(new EarlyStopping("val_loss", options.EarlyStoppingPatience ?? int.MaxValue, restoreBestWeights: true));
         if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(onEpochEnd: (_, log) => report(log)));
         var history = headModel.Fit(trainStd, validationStd, options.Epochs, options.BatchSize, callbacks,
-            new FitOptions { LearningRate = options.LearningRate, Seed = options.Seed, Threads = options.Threads, CancellationToken = options.CancellationToken });
+            new FitOptions { LearningRate = options.LearningRate, Seed = options.Seed, Threads = options.Threads, CancellationToken = options.CancellationToken, Verbose = options.Verbose });
         var headWeights = StateDict.Get(headModel);
         string dense = network.Layers[^1].Name;
         var w = headWeights[dense + ".weight"];

@@ -18,11 +18,11 @@ public static class CastingModelCatalog
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
         var shapes = new Dictionary<string, int[]> { [OnnxContract.InputName] = [1, image.Channels, image.Height, image.Width] };
-        return catalog.ApplyOnnxModel(
+        return new SelfCleaningOnnxEstimator(onnxModel, file => catalog.ApplyOnnxModel(
                 [OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName],
-                [OnnxContract.InputName], new MemoryStream(onnxModel), shapes, gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
+                [OnnxContract.InputName], file, shapes, gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
             .Append(catalog.CustomMapping(new ScoreColumnsMappingFactory().GetMapping(), ScoreColumnsMappingFactory.ContractName))
-            .Append(catalog.DropColumns(OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName));
+            .Append(catalog.DropColumns(OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName)));
     }
 
     /// <summary>

@@ -48,5 +48,6 @@ public sealed class CastingPredictionPool : IDisposable
     {
         _disposed = true;
         while (_engines.TryTake(out var engine)) engine.Dispose();
+        _model.DisposeModel(); // and with it the temporary copy of its ONNX network
     }
 }

@@ -58,12 +58,12 @@ public static class MulticlassScoring
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
         var shapes = new Dictionary<string, int[]> { [OnnxContract.InputName] = [1, image.Channels, image.Height, image.Width] };
-        return catalog.ApplyOnnxModel([OnnxContract.ScoresName, OnnxContract.ClassName], [OnnxContract.InputName], new MemoryStream(onnxModel), shapes,
+        return new SelfCleaningOnnxEstimator(onnxModel, file => catalog.ApplyOnnxModel([OnnxContract.ScoresName, OnnxContract.ClassName], [OnnxContract.InputName], file, shapes,
                 gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
             .Append(catalog.CustomMapping(new PredictedClassMappingFactory().GetMapping(), PredictedClassMappingFactory.ContractName))
             .Append(catalog.MapClassNamesToKey(mlContext, classNames, "PredictedLabel", "PredictedClass"))
             .Append(catalog.CopyColumns("Score", OnnxContract.ScoresName))
-            .Append(catalog.DropColumns(OnnxContract.ScoresName, OnnxContract.ClassName, "PredictedClass"));
+            .Append(catalog.DropColumns(OnnxContract.ScoresName, OnnxContract.ClassName, "PredictedClass")));
     }
 
     private sealed class KeyRow

@@ -3,11 +3,11 @@ namespace CastingDefects.ML.Synthetic;
 /// <summary>Settings of <see cref="SyntheticCastingGenerator"/>.</summary>
 public sealed class SyntheticCastingOptions
 {
-    /// <summary>Number of defective images (folder <c>def_front</c>).</summary>
-    public int DefectiveCount { get; set; } = 200;
+    /// <summary>Number of defective images (folder <c>def_front</c>); the default keeps the Kaggle set's 57 % defects.</summary>
+    public int DefectiveCount { get; set; } = 1140;
 
     /// <summary>Number of good images (folder <c>ok_front</c>).</summary>
-    public int GoodCount { get; set; } = 150;
+    public int GoodCount { get; set; } = 860;
 
     /// <summary>Width and height in pixels (default 300, as the Kaggle images).</summary>
     public int ImageSize { get; set; } = 300;
