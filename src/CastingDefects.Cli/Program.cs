@@ -6,6 +6,7 @@ root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());

@@ -39,11 +39,39 @@ public sealed class CastingOnnxModel : IDisposable
         Architecture = meta.TryGetValue(OnnxContract.ArchitectureKey, out var a) ? a : "unknown";
     }
 
-    /// <summary>Loads an .onnx file; a missing, truncated or foreign file fails with a message naming it.</summary>
+    /// <summary>
+    /// Loads an .onnx file, or the network inside a model .zip saved with <c>mlContext.Model.Save</c>; a missing,
+    /// truncated or foreign file fails with a message naming it.
+    /// </summary>
     public static CastingOnnxModel Load(string path, int? intraOpThreads = null)
     {
         string full = CastingDefects.ML.IO.InputFile.Require(path);
-        return new CastingOnnxModel(File.ReadAllBytes(full), intraOpThreads, $"Model file '{full}'");
+        byte[] bytes = File.ReadAllBytes(full);
+        if (bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K') bytes = OnnxInsideModelZip(full);
+        return new CastingOnnxModel(bytes, intraOpThreads, $"Model file '{full}'");
+    }
+
+    /// <summary>The ONNX network ML.NET stored in a model .zip (its <c>OnnxModel</c> entry: a 4-byte length, then the bytes).</summary>
+    private static byte[] OnnxInsideModelZip(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            var entries = zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal)).ToList();
+            if (entries.Count != 1)
+                throw new InvalidDataException($"Model file '{path}' holds {entries.Count} ONNX networks; a model saved by CastingDefects.ML holds one.");
+            using var buffer = new MemoryStream();
+            using (var s = entries[0].Open()) s.CopyTo(buffer);
+            byte[] content = buffer.ToArray();
+            int length = content.Length >= 4 ? BitConverter.ToInt32(content, 0) : 0;
+            if (length <= 0 || length > content.Length - 4)
+                throw new InvalidDataException($"Model file '{path}': its ONNX network is empty or cut short ({content.Length} bytes).");
+            return content.AsSpan(4, length).ToArray();
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"Model file '{path}' is not a valid model .zip: {e.Message}", e);
+        }
     }
 
     /// <summary>Input size and channels the network was trained on.</summary>
