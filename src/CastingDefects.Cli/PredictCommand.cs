@@ -69,9 +69,12 @@ internal static class PredictCommand
                     }), CliJson.Options));
                 else
                 {
-                    writer.WriteLine("path,label,probability");
+                    // RFC 4180 through CsvHelper: fields with commas, quotes or line breaks are quoted, lines end in CRLF.
+                    using var csv = CsvHelper.CsvWriter.Create(writer, null, true);
+                    csv.WriteRecord(["path", "label", "probability"]);
                     foreach (var r in rows)
-                        writer.WriteLine($"{Csv(r.Path)},{r.Label},{(float.IsNaN(r.Probability) ? "" : r.Probability.ToString("F6", CultureInfo.InvariantCulture))}");
+                        csv.WriteRecord([r.Path, r.Label, float.IsNaN(r.Probability) ? "" : r.Probability.ToString("F6", CultureInfo.InvariantCulture)]);
+                    csv.Flush();
                 }
             }
             if (outPath is null) Write(Console.Out);
@@ -91,6 +94,4 @@ internal static class PredictCommand
     private static Microsoft.ML.DataViewSchema SchemaDefinitionOf(MLContext mlContext) =>
         mlContext.Data.LoadFromEnumerable(Array.Empty<CastingImage>()).Schema;
 
-    /// <summary>A CSV field per RFC 4180: quoted when it holds a comma, a quote, a carriage return or a line feed.</summary>
-    internal static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }

@@ -42,7 +42,7 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in the checkpoint folder" };
         var targetRecall = new Option<double?>("--target-recall") { Description = "Store the highest threshold whose defect recall on the validation images reaches this (e.g. 0.995) instead of 0.5" };
         var zca = new Option<int?>("--zca") { Description = "Fit a ZCA whitening on k x k patches of the training images and put it in front of the network (k odd, e.g. 5)" };
-        var weights = new Option<string?>("--weights") { Description = "Start from these weights (safetensors; PyTorch layouts, keys named after the layers: a torchvision resnet18 state dict loads into --arch resnet18)" };
+        var weights = new Option<string?>("--weights") { Description = "Start from these weights: a .safetensors file or a PyTorch state dict saved with torch.save (.pt/.pth); PyTorch layouts, keys named after the layers (a torchvision resnet18 state dict loads into --arch resnet18)" };
         var reportOption = new Option<string?>("--report") { Description = "Write an HTML report (training curves, held-out metrics, plots, misclassified images) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
@@ -144,7 +144,7 @@ internal static class TrainCommand
                         var network = CastingArchitectures.Create(archName, img.Grayscale, img.Width, classes, classes == 2 ? headKind : null);
                         if (parse.GetValue(weights) is not { } weightsFile) return network;
                         if (!network.IsBuilt) network.Build(parse.GetValue(seed));
-                        var missing = StateDict.Load(network, SafeTensors.Read(weightsFile));
+                        var missing = StateDict.Load(network, PyTorchStateDict.ReadWeightsFile(weightsFile));
                         if (!quiet) Console.WriteLine($"weights from {weightsFile}: {(missing.Count == 0 ? "every layer" : $"all but {missing.Count} tensors ({string.Join(", ", missing.Take(4))}{(missing.Count > 4 ? ", …" : "")}), which start random")}");
                         return network;
                     },

@@ -87,8 +87,9 @@ public class CliOutputSafetyTests
         var (code, _, err) = CliProcess.Run("predict", "--model", Model, "--input", odd, "--out", csv);
         Assert.True(code == 0, err);
         string text = File.ReadAllText(csv);
-        Assert.StartsWith("path,label,probability\n\"", text);
-        Assert.Contains("a,\"\"b\"\"\nc.png\",", text);
+        Assert.StartsWith("path,label,probability\r\n\"", text); // RFC 4180 (CsvHelper): records end in CRLF
+        Assert.Contains("a,\"\"b\"\"\nc.png\",", text);              // the line feed inside the quoted name stays as it is
+        Assert.EndsWith("\r\n", text);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
 

@@ -82,6 +82,22 @@ public class CliTests
             "--epochs", "1", "--weights", weights);
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("all but 2 tensors (dense.weight, dense.bias), which start random", stdout);
+        // The same state dict as PyTorch writes it (torch.save, zip format): read back value for value, and trained from.
+        string pth = dir.Combine("resnet18.pth");
+        CastingDefects.ML.Training.Models.Weights.PyTorchStateDict.Write(pth, state);
+        var reread = CastingDefects.ML.Training.Models.Weights.PyTorchStateDict.ReadWeightsFile(pth);
+        Assert.Equal(state.Keys.Order(StringComparer.Ordinal), reread.Keys.Order(StringComparer.Ordinal));
+        Assert.All(state, kv => { Assert.Equal(kv.Value.Shape, reread[kv.Key].Shape); Assert.Equal(kv.Value.Values, reread[kv.Key].Values); });
+        (code, stdout, stderr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m-pth.zip"), "--arch", "resnet18", "--image-size", "32",
+            "--epochs", "1", "--weights", pth);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("all but 2 tensors (dense.weight, dense.bias), which start random", stdout);
+        File.WriteAllBytes(dir.Combine("bad.pth"), [(byte)'P', (byte)'K', 3, 4, 0, 0]);
+        var (badPth, _, badPthErr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m3.zip"), "--arch", "resnet18", "--image-size", "32",
+            "--epochs", "1", "--weights", dir.Combine("bad.pth"));
+        Assert.Equal(1, badPth);
+        Assert.Contains("bad.pth", badPthErr);
+
         File.WriteAllBytes(dir.Combine("bad.safetensors"), [1, 2, 3]);
         var (badCode, _, badErr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m2.zip"), "--arch", "resnet18", "--image-size", "32",
             "--epochs", "1", "--weights", dir.Combine("bad.safetensors"));
