@@ -92,8 +92,10 @@ public class PackagingTests
                 for (int i = 0; i < group.Count; i++)
                 {
                     var lines = group[i].Split('\n');
-                    var usings = lines.Where(l => l.StartsWith("using ", StringComparison.Ordinal));
-                    var body = lines.Where(l => !l.StartsWith("using ", StringComparison.Ordinal));
+                    // using directives move out of the method; using declarations ("using var x = ...") stay in it.
+                    static bool Directive(string l) => l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("using var ", StringComparison.Ordinal) && !l.StartsWith("using (", StringComparison.Ordinal);
+                    var usings = lines.Where(Directive);
+                    var body = lines.Where(l => !Directive(l));
                     File.WriteAllText(Path.Combine(project, $"Block{i}.cs"),
                         string.Join("\n", usings) + $"\n\ninternal static class ReadmeBlock{i}\n{{\n    public static void Run()\n    {{\n" + string.Join("\n", body) + "\n    }\n}\n");
                 }
