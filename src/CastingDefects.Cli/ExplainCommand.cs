@@ -1,7 +1,5 @@
 using System.CommandLine;
-using CastingDefects.ML.Data;
 using CastingDefects.ML.Inference;
-using CastingDefects.ML.IO;
 
 namespace CastingDefects.Cli;
 
@@ -25,11 +23,7 @@ internal static class ExplainCommand
             string modelPath = parse.GetValue(model)!;
             string path = Path.GetFullPath(parse.GetValue(input)!);
             string outFolder = Path.GetFullPath(parse.GetValue(output)!);
-            string[] files = File.Exists(path) ? [path]
-                : Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(ImageProbe.HasImageExtension)
-                    .Where(f => !Path.GetFullPath(f).StartsWith(outFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                    .Order(StringComparer.Ordinal).ToArray()
-                : throw new FileNotFoundException($"Input '{path}' is neither a file nor a folder.");
+            string[] files = HeatmapFiles.Images(path, outFolder);
             OutputPaths.NotAnInput(outFolder, "--out", [modelPath, .. files]);
             OutputPaths.WritableFolder(outFolder, "--out");
             using var network = CastingOnnxModel.Load(modelPath);
@@ -37,35 +31,13 @@ internal static class ExplainCommand
             var results = new List<object>();
             foreach (var file in files)
             {
-                DefectHeatmap map;
-                try
-                {
-                    map = OcclusionHeatmap.Compute(network, file, parse.GetValue(patch));
-                }
-                catch (InvalidDataException e)
-                {
-                    Console.Error.WriteLine($"warning: skipped {file}: {e.Message}");
-                    continue;
-                }
-                string verdict = map.Probability >= network.Threshold ? "NG" : "OK";
-                string relative = Path.GetRelativePath(root, file);
-                string target = Path.Combine(outFolder, Path.ChangeExtension(relative, null) + ".heatmap.png");
-                byte[] png = HeatmapOverlay.RenderPng(file, map, verdict);
-                AtomicFile.Write(target, s => s.Write(png));
-                var (width, height) = ImageSize(png);
-                int peakX = (int)Math.Round((map.PeakX + 0.5) * width / map.Width - 0.5), peakY = (int)Math.Round((map.PeakY + 0.5) * height / map.Height - 0.5);
-                results.Add(new { path = file, verdict, probability = map.Probability, heatmap = target, peak_x = peakX, peak_y = peakY });
-                if (!parse.GetValue(json)) Console.WriteLine($"{verdict} {map.Probability:0.0000} {relative} -> {target} (peak at {peakX},{peakY})");
+                if (HeatmapFiles.Write(network, file, root, outFolder, parse.GetValue(patch)) is not { } w) continue;
+                results.Add(new { path = w.Path, verdict = w.Verdict, probability = w.Probability, heatmap = w.Heatmap, peak_x = w.PeakX, peak_y = w.PeakY });
+                if (!parse.GetValue(json)) Console.WriteLine($"{w.Verdict} {w.Probability:0.0000} {Path.GetRelativePath(root, file)} -> {w.Heatmap} (peak at {w.PeakX},{w.PeakY})");
             }
             if (parse.GetValue(json)) CliJson.Print(new { model = Path.GetFullPath(modelPath), threshold = network.Threshold, images = results });
             return 0;
         }));
         return command;
-    }
-
-    private static (int Width, int Height) ImageSize(byte[] png)
-    {
-        using var codec = SkiaSharp.SKCodec.Create(new MemoryStream(png));
-        return (codec.Info.Width, codec.Info.Height);
     }
 }

@@ -14,22 +14,25 @@ internal static class PredictCommand
         var model = new Option<string>("--model") { Description = "Model file (.zip) written by train", Required = true };
         var input = new Option<string>("--input") { Description = "An image file or a folder of images (searched recursively)", Required = true };
         var output = new Option<string?>("--out") { Description = "Write CSV (path,label,probability) or, for .json, JSON here instead of standard output. Label: OK/NG for a binary model (probability of a defect), the class for a multiclass one (its probability; JSON adds every class's)" };
-        var command = new Command("predict", "Predict OK/NG for an image or a folder of images.") { model, input, output };
+        var heatmaps = new Option<string?>("--heatmaps") { Description = "Also write a heatmap overlay per image into this folder (NAME.heatmap.png; binary models): where the model sees the defect" };
+        var command = new Command("predict", "Predict OK/NG for an image or a folder of images.") { model, input, output, heatmaps };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var mlContext = new MLContext(0);
             var transformer = mlContext.Model.LoadCastingModel(parse.GetValue(model)!);
             using var release = new ModelRelease(transformer);
             string path = Path.GetFullPath(parse.GetValue(input)!);
-            string[] files = File.Exists(path) ? [path]
-                : Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(ImageProbe.HasImageExtension).Order(StringComparer.Ordinal).ToArray()
-                : throw new FileNotFoundException($"Input '{path}' is neither a file nor a folder.");
+            string? heatmapFolder = parse.GetValue(heatmaps) is { } h ? Path.GetFullPath(h) : null;
+            string[] files = HeatmapFiles.Images(path, heatmapFolder);
             string? outPath = parse.GetValue(output);
             OutputPaths.NotAnInput(outPath, "--out", [parse.GetValue(model)!, .. files]);
             OutputPaths.WritableFile(outPath, "--out");
+            OutputPaths.NotAnInput(heatmapFolder, "--heatmaps", [parse.GetValue(model)!, .. files]);
+            OutputPaths.WritableFolder(heatmapFolder, "--heatmaps");
             // A binary model gives OK/NG and the defect probability; a multiclass one the class and its probability.
             var outputSchema = transformer.GetOutputSchema(SchemaDefinitionOf(mlContext));
             bool multiclass = outputSchema.GetColumnOrNull("Score") is { Type: VectorDataViewType };
+            if (multiclass && heatmapFolder is not null) throw new ArgumentException("--heatmaps: heatmaps are for binary (OK/NG) models; this model separates classes.");
             string[] classNames = [];
             if (multiclass && outputSchema.GetColumnOrNull("PredictedLabel") is { } key)
             {
@@ -85,6 +88,13 @@ internal static class PredictCommand
                     Write(writer);
                 });
             foreach (var r in rows.Where(r => r.Error is not null)) Console.Error.WriteLine($"warning: '{r.Path}': {r.Error}");
+            if (heatmapFolder is not null)
+            {
+                using var network = CastingOnnxModel.Load(parse.GetValue(model)!);
+                string root = File.Exists(path) ? Path.GetDirectoryName(path)! : path;
+                int written = files.Count(f => HeatmapFiles.Write(network, f, root, heatmapFolder, null) is not null);
+                Console.Error.WriteLine($"{written} heatmaps in {heatmapFolder}");
+            }
             return 0;
         }));
         return command;

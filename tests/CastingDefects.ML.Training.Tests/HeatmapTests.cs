@@ -116,7 +116,15 @@ public class HeatmapTests
             Assert.Equal(image.GetProperty("probability").GetSingle() >= json.RootElement.GetProperty("threshold").GetSingle() ? "NG" : "OK", image.GetProperty("verdict").GetString());
         }
 
-        // The model also loads from its .onnx; a missing model is named.
+        // predict --heatmaps writes the same overlays beside its CSV.
+        string during = dir.Combine("during-predict");
+        (code, _, err) = CliProcess.Run("predict", "--model", model, "--input", data, "--out", dir.Combine("p.csv"), "--heatmaps", during);
+        Assert.True(code == 0, err);
+        var fromExplain = Directory.GetFiles(output, "*.png", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(output, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(fromExplain, Directory.GetFiles(during, "*.png", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(during, f)).Order(StringComparer.Ordinal));
+        Assert.All(fromExplain, f => Assert.Equal(File.ReadAllBytes(Path.Combine(output, f)), File.ReadAllBytes(Path.Combine(during, f))));
+
+        // A missing model is named.
         (code, _, err) = CliProcess.Run("explain", "--model", dir.Combine("missing.zip"), "--input", data, "--out", output);
         Assert.NotEqual(0, code);
         Assert.Contains("missing.zip", err);
