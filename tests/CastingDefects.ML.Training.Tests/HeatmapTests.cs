@@ -87,6 +87,14 @@ public class HeatmapTests
         Assert.Throws<ArgumentOutOfRangeException>(() => OcclusionHeatmap.Compute(model, new float[64 * 64], patchSize: 65));
         var e = Assert.Throws<ArgumentException>(() => OcclusionHeatmap.Compute(model, new float[32 * 32]));
         Assert.Contains("1x64x64", e.Message);
+
+        // The overlay reads the original image again: its header is checked first, as for prediction.
+        using var dir = new TempDir();
+        string bomb = dir.Combine("bomb.png");
+        File.WriteAllBytes(bomb, CastingDefects.ML.Testing.BombImages.PngClaiming(200_000, 200_000));
+        var map = new DefectHeatmap(64, 64, new float[64 * 64], 0.5f, 32, 32);
+        var refused = Assert.Throws<InvalidDataException>(() => HeatmapOverlay.RenderPng(bomb, map, "NG"));
+        Assert.Contains("bomb.png", refused.Message);
     }
 
     [Fact]

@@ -16,8 +16,9 @@ public static class HeatmapOverlay
     public static byte[] RenderPng(string imagePath, DefectHeatmap map, string verdict)
     {
         ArgumentNullException.ThrowIfNull(map);
-        using var original = SKBitmap.Decode(CastingDefects.ML.IO.InputFile.Require(imagePath))
-            ?? throw new InvalidDataException($"Image '{imagePath}' could not be decoded.");
+        string full = CastingDefects.ML.IO.InputFile.Require(imagePath);
+        Data.ImageGuard.Check(full); // a header bomb is refused before anything is decoded
+        using var original = SKBitmap.Decode(full) ?? throw new InvalidDataException($"Image '{full}' could not be decoded.");
         using var heat = new SKBitmap(new SKImageInfo(map.Width, map.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         for (int y = 0; y < map.Height; y++)
             for (int x = 0; x < map.Width; x++)
