@@ -27,13 +27,12 @@ internal static class ExplainCommand
             OutputPaths.NotAnInput(outFolder, "--out", [modelPath, .. files]);
             OutputPaths.WritableFolder(outFolder, "--out");
             using var network = CastingOnnxModel.Load(modelPath);
-            string root = File.Exists(path) ? Path.GetDirectoryName(path)! : path;
             var results = new List<object>();
             foreach (var file in files)
             {
-                if (HeatmapFiles.Write(network, file, root, outFolder, parse.GetValue(patch)) is not { } w) continue;
+                if (HeatmapFiles.Write(network, file, path, outFolder, parse.GetValue(patch)) is not { } w) continue;
                 results.Add(new { path = w.Path, verdict = w.Verdict, probability = w.Probability, heatmap = w.Heatmap, peak_x = w.PeakX, peak_y = w.PeakY });
-                if (!parse.GetValue(json)) Console.WriteLine($"{w.Verdict} {w.Probability:0.0000} {Path.GetRelativePath(root, file)} -> {w.Heatmap} (peak at {w.PeakX},{w.PeakY})");
+                if (!parse.GetValue(json)) Console.WriteLine($"{w.Verdict} {w.Probability:0.0000} {w.Name} -> {w.Heatmap} (peak at {w.PeakX},{w.PeakY})");
             }
             if (parse.GetValue(json)) CliJson.Print(new { model = Path.GetFullPath(modelPath), threshold = network.Threshold, images = results });
             return 0;

@@ -7,12 +7,16 @@ namespace CastingDefects.Cli;
 /// <summary>Writes one heatmap overlay per image (<c>explain</c>, <c>predict --heatmaps</c>): NAME.heatmap.png, in the input's subfolders.</summary>
 internal static class HeatmapFiles
 {
-    /// <summary>What was written for one image; the peak is in the image's own pixels.</summary>
-    public sealed record Written(string Path, string Verdict, float Probability, string Heatmap, int PeakX, int PeakY);
+    /// <summary>What was written for one image (<paramref name="Name"/>: its path relative to the input); the peak is in the image's own pixels.</summary>
+    public sealed record Written(string Path, string Name, string Verdict, float Probability, string Heatmap, int PeakX, int PeakY);
 
-    /// <summary>The heatmap of <paramref name="file"/> as an overlay under <paramref name="outFolder"/>; null when the image cannot be read (warned).</summary>
-    public static Written? Write(CastingOnnxModel network, string file, string inputRoot, string outFolder, int? patch)
+    /// <summary>
+    /// The heatmap of <paramref name="file"/> (one of <see cref="Images"/> of <paramref name="input"/>) as an overlay under
+    /// <paramref name="outFolder"/>; null when the image cannot be read (warned).
+    /// </summary>
+    public static Written? Write(CastingOnnxModel network, string file, string input, string outFolder, int? patch)
     {
+        string inputRoot = File.Exists(input) ? Path.GetDirectoryName(input)! : input;
         DefectHeatmap map;
         try
         {
@@ -24,12 +28,13 @@ internal static class HeatmapFiles
             return null;
         }
         string verdict = map.Probability >= network.Threshold ? "NG" : "OK";
-        string target = Path.Combine(outFolder, Path.ChangeExtension(Path.GetRelativePath(inputRoot, file), null) + ".heatmap.png");
+        string name = Path.GetRelativePath(inputRoot, file);
+        string target = Path.Combine(outFolder, Path.ChangeExtension(name, null) + ".heatmap.png");
         byte[] png = HeatmapOverlay.RenderPng(file, map, verdict);
         AtomicFile.Write(target, s => s.Write(png));
         using var codec = SkiaSharp.SKCodec.Create(new MemoryStream(png));
         int width = codec.Info.Width, height = codec.Info.Height;
-        return new Written(file, verdict, map.Probability, target,
+        return new Written(file, name, verdict, map.Probability, target,
             (int)Math.Round((map.PeakX + 0.5) * width / map.Width - 0.5), (int)Math.Round((map.PeakY + 0.5) * height / map.Height - 0.5));
     }
 

@@ -91,8 +91,7 @@ internal static class PredictCommand
             if (heatmapFolder is not null)
             {
                 using var network = CastingOnnxModel.Load(parse.GetValue(model)!);
-                string root = File.Exists(path) ? Path.GetDirectoryName(path)! : path;
-                int written = files.Count(f => HeatmapFiles.Write(network, f, root, heatmapFolder, null) is not null);
+                int written = files.Count(f => HeatmapFiles.Write(network, f, path, heatmapFolder, null) is not null);
                 Console.Error.WriteLine($"{written} heatmaps in {heatmapFolder}");
             }
             return 0;

@@ -161,6 +161,7 @@ internal static class TrainCommand
                 model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(trainView);
                 trained = new TrainedNetwork(trainer.Network!, trainer.History!, trainer.OnnxModel!, (trainer as CastingCnnTrainer)?.Threshold ?? 0.5f);
             }
+            using var releaseTrained = new ModelRelease(model); // also when saving fails below
             // The model, its ONNX network and its training history are replaced together (AtomicFile.WriteAll).
             var curves = trained.History.Epochs.Select(e => new CastingDefects.ML.Evaluation.Reports.TrainingCurve(e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.LearningRate)).ToList();
             CastingDefects.ML.IO.AtomicFile.WriteAll(
@@ -173,7 +174,7 @@ internal static class TrainCommand
             // Metrics of the saved model, through the same path users predict with: on the validation set (which chose the
             // best epoch and the threshold) and on the test set (which chose nothing: the figures to quote).
             var loaded = mlContext.Model.LoadCastingModel(outPath);
-            using var release = new ModelRelease(loaded, model);
+            using var release = new ModelRelease(loaded);
             var onValidation = Score(validation);
             (IDataView Scored, BinaryMetrics? Metrics, double Accuracy)? onTest = test is null ? null : Score(test);
             (IDataView Scored, BinaryMetrics? Metrics, double Accuracy) Score(ImageFolderDataset part)

@@ -90,16 +90,12 @@ public static class CastingModelCatalog
         try
         {
             using var zip = ZipFile.OpenRead(zipPath);
-            foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal)))
+            foreach (var entry in SavedOnnxNetwork.Entries(zip))
             {
-                using var buffer = new MemoryStream();
-                using (var s = entry.Open()) s.CopyTo(buffer);
-                byte[] content = buffer.ToArray();
-                int length = content.Length >= 4 ? BitConverter.ToInt32(content, 0) : 0;
-                if (length <= 0 || length > content.Length - 4) return $"its ONNX network ('{entry.FullName}') is empty or cut short ({content.Length} bytes)";
+                if (SavedOnnxNetwork.Read(entry, out int stored) is not { } network) return $"its ONNX network ('{entry.FullName}') is empty or cut short ({stored} bytes)";
                 try
                 {
-                    using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(content.AsSpan(4, length).ToArray());
+                    using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(network);
                     if (!session.InputMetadata.TryGetValue(OnnxContract.InputName, out var input))
                         return $"its ONNX network takes {string.Join(", ", session.InputMetadata.Keys.Select(k => $"'{k}'"))}, not '{OnnxContract.InputName}': it was not exported by CastingDefects.ML";
                     if (input.Dimensions.Length != 4)

@@ -57,16 +57,11 @@ public sealed class CastingOnnxModel : IDisposable
         try
         {
             using var zip = System.IO.Compression.ZipFile.OpenRead(path);
-            var entries = zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal)).ToList();
+            var entries = SavedOnnxNetwork.Entries(zip);
             if (entries.Count != 1)
                 throw new InvalidDataException($"Model file '{path}' holds {entries.Count} ONNX networks; a model saved by CastingDefects.ML holds one.");
-            using var buffer = new MemoryStream();
-            using (var s = entries[0].Open()) s.CopyTo(buffer);
-            byte[] content = buffer.ToArray();
-            int length = content.Length >= 4 ? BitConverter.ToInt32(content, 0) : 0;
-            if (length <= 0 || length > content.Length - 4)
-                throw new InvalidDataException($"Model file '{path}': its ONNX network is empty or cut short ({content.Length} bytes).");
-            return content.AsSpan(4, length).ToArray();
+            return SavedOnnxNetwork.Read(entries[0], out int stored)
+                ?? throw new InvalidDataException($"Model file '{path}': its ONNX network is empty or cut short ({stored} bytes).");
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
         {
