@@ -43,10 +43,11 @@ internal static class TrainCommand
         var targetRecall = new Option<double?>("--target-recall") { Description = "Store the highest threshold whose defect recall on the validation images reaches this (e.g. 0.995) instead of 0.5" };
         var zca = new Option<int?>("--zca") { Description = "Fit a ZCA whitening on k x k patches of the training images and put it in front of the network (k odd, e.g. 5)" };
         var weights = new Option<string?>("--weights") { Description = "Start from these weights: a .safetensors file or a PyTorch state dict saved with torch.save (.pt/.pth); PyTorch layouts, keys named after the layers (a torchvision resnet18 state dict loads into --arch resnet18)" };
+        var anomaly = new Option<bool>("--anomaly") { Description = "Anomaly detection from good images only (PaDiM on the pretrained ResNet18): --data is a folder of good images, or class folders of which the one not starting with \"def\" is fitted and the defect folders choose the threshold and test it (default --image-size 224)" };
         var reportOption = new Option<string?>("--report") { Description = "Write an HTML report (training curves, held-out metrics, plots, misclassified images) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, head, transfer, workspace, gray, size, epochs, batch, augment, testFraction, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json };
+            { data, output, arch, head, transfer, anomaly, workspace, gray, size, epochs, batch, augment, testFraction, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -64,6 +65,9 @@ internal static class TrainCommand
             OutputPaths.WritableFile(outPath, "--out");
             OutputPaths.WritableFolder(checkpointDir, "--checkpoint-dir");
             OutputPaths.WritableFolder(parse.GetValue(reportOption), "--report");
+            if (parse.GetValue(anomaly))
+                return AnomalyTraining.Run(new AnomalyTrainingRequest(folder, outPath, parse.GetValue(size) ?? 224, parse.GetValue(gray), parse.GetValue(seed),
+                    parse.GetValue(testFraction), parse.GetValue(fraction), parse.GetValue(threads), quiet, parse.GetValue(reportOption)), token);
             var dataset = ImageFolderDataset.Scan(folder);
             bool isTransfer = parse.GetValue(transfer);
             var image = CastingImageOptions.Square(parse.GetValue(size) ?? (isTransfer ? 224 : DefaultImageSize), parse.GetValue(gray));

@@ -69,29 +69,33 @@ public sealed class ImageTensorData
     /// <summary>
     /// Reads a feature column (pixel vectors in [0, 1], planar) and a Boolean label column from an ML.NET view.
     /// </summary>
-    public static ImageTensorData FromDataView(IDataView data, TensorShape shape, string featureColumnName = "Features", string labelColumnName = "Label")
+    public static ImageTensorData FromDataView(IDataView data, TensorShape shape, string featureColumnName = "Features", string labelColumnName = "Label") =>
+        FromDataView(data, shape, featureColumnName, labelColumnName, labelRequired: true);
+
+    /// <summary>As above; without a label column and <paramref name="labelRequired"/> false, every row is labelled 0 (good).</summary>
+    internal static ImageTensorData FromDataView(IDataView data, TensorShape shape, string featureColumnName, string labelColumnName, bool labelRequired)
     {
         var features = data.Schema.GetColumnOrNull(featureColumnName)
             ?? throw new ArgumentException($"The data has no '{featureColumnName}' column; put LoadCastingImages(...) before the trainer.", nameof(data));
-        var label = data.Schema.GetColumnOrNull(labelColumnName)
-            ?? throw new ArgumentException($"The data has no '{labelColumnName}' column.", nameof(data));
+        var label = data.Schema.GetColumnOrNull(labelColumnName);
+        if (label is null && labelRequired) throw new ArgumentException($"The data has no '{labelColumnName}' column.", nameof(data));
         if (features.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType.RawType != typeof(float))
             throw new ArgumentException($"Column '{featureColumnName}' must be a vector of Single, not {features.Type}.", nameof(data));
         if (vector.Size != 0 && vector.Size != shape.Size)
             throw new ArgumentException($"Column '{featureColumnName}' has {vector.Size} values per row, but the model takes {shape} = {shape.Size}. Check the image size and grayscale options.", nameof(data));
-        bool isKey = label.Type is KeyDataViewType { RawType: var raw } && raw == typeof(uint);
-        if (label.Type != BooleanDataViewType.Instance && !isKey)
-            throw new ArgumentException($"Column '{labelColumnName}' must be Boolean (true = defect) or a UInt32 key (class index), not {label.Type}.", nameof(data));
+        bool isKey = label?.Type is KeyDataViewType { RawType: var raw } && raw == typeof(uint);
+        if (label is not null && label.Value.Type != BooleanDataViewType.Instance && !isKey)
+            throw new ArgumentException($"Column '{labelColumnName}' must be Boolean (true = defect) or a UInt32 key (class index), not {label.Value.Type}.", nameof(data));
         var path = data.Schema.GetColumnOrNull("ImagePath");
 
         var pixels = new List<byte[]>();
         var labels = new List<float>();
         var paths = new List<string>();
-        var columns = path is null ? new[] { features, label } : new[] { features, label, path.Value };
+        var columns = new[] { features, label, path }.Where(c => c is not null).Select(c => c!.Value).ToArray();
         using var cursor = data.GetRowCursor(columns);
         var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-        var getBool = isKey ? null : cursor.GetGetter<bool>(label);
-        var getKey = isKey ? cursor.GetGetter<uint>(label) : null;
+        var getBool = isKey || label is null ? null : cursor.GetGetter<bool>(label.Value);
+        var getKey = isKey ? cursor.GetGetter<uint>(label!.Value) : null;
         uint key = 0;
         var getPath = path is null ? null : cursor.GetGetter<ReadOnlyMemory<char>>(path.Value);
         VBuffer<float> buffer = default;

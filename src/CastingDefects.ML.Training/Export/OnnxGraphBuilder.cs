@@ -80,6 +80,9 @@ internal sealed class OnnxGraphBuilder
     /// <summary>An integer attribute.</summary>
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    /// <summary>A string attribute (UTF-8).</summary>
+    public static AttributeProto String(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
     /// <summary>A float attribute.</summary>
     public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 

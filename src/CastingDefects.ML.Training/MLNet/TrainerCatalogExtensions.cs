@@ -1,3 +1,4 @@
+using CastingDefects.ML.Training.Anomaly;
 using CastingDefects.ML.Training.Transfer;
 using Microsoft.ML;
 
@@ -40,5 +41,15 @@ public static class TrainerCatalogExtensions
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new ImageTransferMulticlassTrainer(new MLContext(options?.Seed ?? 42), options ?? new ImageTransferOptions());
+    }
+
+    /// <summary>
+    /// Anomaly detection learned from good images only (PaDiM on the pretrained ResNet18's features):
+    /// <c>mlContext.AnomalyDetection.Trainers.Padim(options)</c>. Put <c>LoadCastingImages</c> before it.
+    /// </summary>
+    public static PadimTrainer Padim(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, PadimOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new PadimTrainer(new MLContext(options?.Seed ?? 42), options ?? new PadimOptions());
     }
 }

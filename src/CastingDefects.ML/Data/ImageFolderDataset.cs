@@ -168,6 +168,36 @@ public sealed class ImageFolderDataset
         }
     }
 
+    /// <summary>
+    /// Images for an anomaly detector, which learns from good parts only: a folder with class subfolders (as
+    /// <see cref="Scan"/>; the defect folders serve validation and test), or a folder that holds the good images
+    /// themselves, which becomes one class named after the folder with no defect class.
+    /// </summary>
+    public static ImageFolderDataset ScanGoodImages(string folder, ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        if (string.IsNullOrWhiteSpace(folder)) throw new ArgumentException("The data folder is empty.", nameof(folder));
+        string root = Path.GetFullPath(folder);
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"Data folder '{root}' does not exist. Expected a folder of good images, or class subfolders such as def_front/ and ok_front/.");
+        var files = Directory.EnumerateFiles(root).Where(ImageProbe.HasImageExtension).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        if (files.Count == 0) return Scan(root, options);
+        var probes = new ImageProbeResult[files.Count];
+        Parallel.For(0, files.Count, i => probes[i] = ImageProbe.Probe(files[i], options.DecodeFully, options.MaxPixels));
+        var skipped = new List<SkippedFile>();
+        var images = new List<LabeledImage>();
+        string name = Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar));
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (probes[i].IsReadable) { images.Add(new LabeledImage(files[i], name, 0, false)); continue; }
+            if (options.Strict) throw new InvalidDataException($"'{files[i]}': {probes[i].Error}");
+            skipped.Add(new SkippedFile(files[i], probes[i].Error!));
+            options.Warning?.Invoke($"warning: skipped '{files[i]}': {probes[i].Error}");
+        }
+        if (images.Count == 0) throw new InvalidDataException($"Data folder '{root}' has no readable image.");
+        return new ImageFolderDataset(root, [name], null, images, skipped);
+    }
+
     /// <summary>Builds a dataset from an explicit image list (used by splits and by tests).</summary>
     public ImageFolderDataset WithImages(IEnumerable<LabeledImage> images) =>
         new(Root, Classes, PositiveClass, images.ToList(), Skipped);

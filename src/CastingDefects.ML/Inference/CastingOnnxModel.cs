@@ -37,6 +37,33 @@ public sealed class CastingOnnxModel : IDisposable
         Image = new CastingImageOptions { Width = Get(OnnxContract.WidthKey), Height = Get(OnnxContract.HeightKey), Grayscale = channels == 1 };
         Threshold = meta.TryGetValue(OnnxContract.ThresholdKey, out var th) ? float.Parse(th, CultureInfo.InvariantCulture) : 0.5f;
         Architecture = meta.TryGetValue(OnnxContract.ArchitectureKey, out var a) ? a : "unknown";
+        IsAnomalyDetector = meta.TryGetValue(OnnxContract.TaskKey, out var task) && task == OnnxContract.AnomalyTask
+            && _session.OutputMetadata.ContainsKey(OnnxContract.AnomalyMapName);
+    }
+
+    /// <summary>True for an anomaly detector fitted on good images (it returns its own anomaly map: <see cref="AnomalyMap"/>).</summary>
+    public bool IsAnomalyDetector { get; }
+
+    /// <summary>
+    /// The anomaly map of one preprocessed image (C x H x W in [0, 1]) as the detector computes it, scaled to [0, 1]
+    /// by its maximum, with the verdict's probability and the map's peak. Only for <see cref="IsAnomalyDetector"/> models.
+    /// </summary>
+    public DefectHeatmap AnomalyMap(float[] pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (!IsAnomalyDetector) throw new InvalidOperationException($"Model '{Architecture}' is a classifier; it has no anomaly map (use OcclusionHeatmap).");
+        if (pixels.Length != Image.FeatureLength)
+            throw new ArgumentException($"The model takes one image of {Image.Channels}x{Image.Height}x{Image.Width} ({Image.FeatureLength} values); got {pixels.Length}.", nameof(pixels));
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, Image.Channels, Image.Height, Image.Width]);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input], [OnnxContract.ProbabilityName, OnnxContract.AnomalyMapName]);
+        float probability = outputs[0].GetTensorDataAsSpan<float>()[0];
+        var map = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+        int peak = 0;
+        for (int i = 1; i < map.Length; i++) if (map[i] > map[peak]) peak = i;
+        float max = map[peak];
+        if (max > 0) for (int i = 0; i < map.Length; i++) map[i] = Math.Max(0, map[i] / max);
+        return new DefectHeatmap(Image.Width, Image.Height, map, probability, peak % Image.Width, peak / Image.Width);
     }
 
     /// <summary>

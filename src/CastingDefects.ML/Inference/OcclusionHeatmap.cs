@@ -15,9 +15,10 @@ public static class OcclusionHeatmap
 {
     /// <summary>
     /// The heatmap of one preprocessed image (<paramref name="pixels"/>, [C, H, W] at the model's input size, as
-    /// <see cref="Data.CastingImagePreprocessor"/> writes it).
+    /// <see cref="Data.CastingImagePreprocessor"/> writes it). An anomaly detector needs no occlusion: its own anomaly
+    /// map is returned (<see cref="CastingOnnxModel.AnomalyMap"/>).
     /// </summary>
-    /// <param name="model">A binary classifier exported by the library.</param>
+    /// <param name="model">A binary classifier or anomaly detector exported by the library.</param>
     /// <param name="pixels">The image, preprocessed for <paramref name="model"/>.</param>
     /// <param name="patchSize">Side of the occluding patch in model pixels; default an eighth of the smaller side (16 at 128).</param>
     /// <param name="stride">Step between patches; default half the patch.</param>
@@ -26,6 +27,7 @@ public static class OcclusionHeatmap
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pixels);
+        if (model.IsAnomalyDetector) return model.AnomalyMap(pixels);
         var image = model.Image;
         int width = image.Width, height = image.Height, channels = image.Channels, plane = width * height;
         if (pixels.Length != image.FeatureLength)

@@ -3,7 +3,8 @@ namespace CastingDefects.ML.Inference;
 /// <summary>
 /// Names shared by the ONNX graphs the library exports and the ML.NET pipelines that run them. A network takes
 /// <see cref="InputName"/>, float [N, C, H, W] scaled to [0, 1], and returns three [N] outputs: the logit, the
-/// probability of the defect class, and the decision at the threshold stored in the graph.
+/// probability of the defect class, and the decision at the threshold stored in the graph. An anomaly detector has the
+/// same three outputs (its logit is the scaled distance to the threshold) plus the raw score and the anomaly map.
 /// </summary>
 public static class OnnxContract
 {
@@ -24,6 +25,24 @@ public static class OnnxContract
 
     /// <summary>Multiclass output: name of the most probable class, string [N].</summary>
     public const string ClassName = "onnx_class";
+
+    /// <summary>Anomaly detector output: the raw anomaly score of each image (the anomaly map's maximum), float [N].</summary>
+    public const string AnomalyScoreName = "onnx_anomaly_score";
+
+    /// <summary>Anomaly detector output: the per-pixel anomaly map at the input size, float [N, 1, H, W].</summary>
+    public const string AnomalyMapName = "onnx_anomaly_map";
+
+    /// <summary>Metadata key: what the network does; absent for classifiers, <see cref="AnomalyTask"/> for anomaly detectors.</summary>
+    public const string TaskKey = "castingdefects.task";
+
+    /// <summary>Value of <see cref="TaskKey"/> for an anomaly detector trained on good images only.</summary>
+    public const string AnomalyTask = "anomaly";
+
+    /// <summary>Metadata key: an anomaly detector's threshold on the raw score (the logit is (score - threshold) / scale).</summary>
+    public const string AnomalyThresholdKey = "castingdefects.anomaly.threshold";
+
+    /// <summary>Metadata key: an anomaly detector's score scale (standard deviation of the good validation scores).</summary>
+    public const string AnomalyScaleKey = "castingdefects.anomaly.scale";
 
     /// <summary>Metadata key: architecture name (e.g. paper).</summary>
     public const string ArchitectureKey = "castingdefects.architecture";

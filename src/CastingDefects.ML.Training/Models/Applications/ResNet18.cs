@@ -23,6 +23,16 @@ public static class ResNet18
         if (blocksPerStage.Count != 4 || blocksPerStage.Any(b => b < 1))
             throw new ArgumentException("ResNet18 has four stages of at least one block each.", nameof(blocksPerStage));
         var input = Input(channels, height, width, "ResNet18");
+        var x = Stages(input, blocksPerStage, 4)[^1];
+        return new Functional(input, x, blocksPerStage.SequenceEqual([2, 2, 2, 2]) ? "resnet18" : $"resnet_{string.Join("_", blocksPerStage)}");
+    }
+
+    /// <summary>
+    /// The stem and the first <paramref name="stages"/> stages on <paramref name="input"/>, with torchvision's layer
+    /// names; returns each stage's output (1/4, 1/8, 1/16 and 1/32 of the input size). The anomaly detector taps them.
+    /// </summary>
+    internal static IReadOnlyList<KerasTensor> Stages(KerasTensor input, IReadOnlyList<int> blocksPerStage, int stages)
+    {
         var x = new ZeroPadding2D(3).WithName("conv1_pad").Call(input);
         x = new Conv2D(64, 7, strides: 2, useBias: false).WithName("conv1").Call(x);
         x = Bn("bn1", x);
@@ -30,10 +40,14 @@ public static class ResNet18
         x = new ZeroPadding2D(1).WithName("maxpool_pad").Call(x); // after ReLU, zero padding equals torchvision's -inf padding
         x = new MaxPooling2D(3, strides: 2).WithName("maxpool").Call(x);
         int[] widths = [64, 128, 256, 512];
-        for (int stage = 0; stage < 4; stage++)
+        var outputs = new List<KerasTensor>();
+        for (int stage = 0; stage < stages; stage++)
+        {
             for (int block = 0; block < blocksPerStage[stage]; block++)
                 x = BasicBlock(x, widths[stage], stride: stage > 0 && block == 0 ? 2 : 1, $"layer{stage + 1}.{block}");
-        return new Functional(input, x, blocksPerStage.SequenceEqual([2, 2, 2, 2]) ? "resnet18" : $"resnet_{string.Join("_", blocksPerStage)}");
+            outputs.Add(x);
+        }
+        return outputs;
     }
 
     private static KerasTensor BasicBlock(KerasTensor x, int filters, int stride, string name)

@@ -30,10 +30,20 @@ public static class StateDict
     /// </summary>
     public static IReadOnlyList<string> Load(Sequential model, IReadOnlyDictionary<string, NamedTensor> weights)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        return Load(Parameters(model), weights);
+    }
+
+    /// <summary>As <see cref="Load(Sequential, IReadOnlyDictionary{string, NamedTensor})"/>, for a functional model's built module.</summary>
+    internal static IReadOnlyList<string> Load(Functional model, nn.Module<Tensor, Tensor> module, IReadOnlyDictionary<string, NamedTensor> weights) =>
+        Load(FunctionalParameters(model, (GraphModule)module), weights);
+
+    private static IReadOnlyList<string> Load(IEnumerable<(string Name, Tensor Tensor)> parameters, IReadOnlyDictionary<string, NamedTensor> weights)
+    {
         ArgumentNullException.ThrowIfNull(weights);
         var missing = new List<string>();
         using var _ = no_grad();
-        foreach (var (name, target) in Parameters(model))
+        foreach (var (name, target) in parameters)
         {
             if (!weights.TryGetValue(name, out var source))
             {
@@ -56,16 +66,17 @@ public static class StateDict
             var layer = model.Layers[i];
             if (layer is Functional functional)
             {
-                var graph = (GraphModule)blocks[i];
-                foreach (var inner in functional.Layers.Where(l => l is not MergeLayer))
-                    foreach (var entry in LayerParameters(inner, graph.ModuleOf(inner.Name)))
-                        yield return entry;
+                foreach (var entry in FunctionalParameters(functional, (GraphModule)blocks[i]))
+                    yield return entry;
             }
             else
                 foreach (var entry in LayerParameters(layer, blocks[i]))
                     yield return entry;
         }
     }
+
+    private static IEnumerable<(string Name, Tensor Tensor)> FunctionalParameters(Functional functional, GraphModule graph) =>
+        functional.Layers.Where(l => l is not MergeLayer).SelectMany(inner => LayerParameters(inner, graph.ModuleOf(inner.Name)));
 
     private static IEnumerable<(string Name, Tensor Tensor)> LayerParameters(Layer layer, nn.Module<Tensor, Tensor> module)
     {
