@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CastingDefects.ML.Data;
 using CastingDefects.ML.Inference;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Models.Applications;
@@ -38,11 +39,10 @@ public static class Padim
         var goodIndices = Enumerable.Range(0, train.Count).Where(i => train.Labels[i] < 0.5f).ToList();
         if (validation is null && options.ValidationFraction > 0)
         {
-            var shuffled = goodIndices.OrderBy(i => i).ToList();
-            Shuffle(shuffled, options.Seed);
-            int held = (int)Math.Round(shuffled.Count * options.ValidationFraction);
-            validation = train.Subset(shuffled.Take(held).Order().ToList());
-            goodIndices = shuffled.Skip(held).Order().ToList();
+            // The project's one seeded split (one class here: the good images).
+            var heldOut = StratifiedSampling.HeldOut(new int[goodIndices.Count], options.ValidationFraction, options.Seed);
+            validation = train.Subset(goodIndices.Where((_, k) => heldOut[k]).ToList());
+            goodIndices = goodIndices.Where((_, k) => !heldOut[k]).ToList();
         }
         if (goodIndices.Count < 2)
             throw new InvalidOperationException($"The anomaly detector needs at least two good training images (label false); got {goodIndices.Count}.");
@@ -54,16 +54,16 @@ public static class Padim
         int positions = features.Height * features.Width;
         int d = Math.Min(options.Dimensions, features.Channels);
         var channels = Enumerable.Range(0, features.Channels).ToList();
-        Shuffle(channels, options.Seed);
+        DrawOrder(channels, options.Seed);
         var kept = channels.Take(d).Order().ToArray();
 
         // Sums of x and of x xᵀ per position, in float64, over batches of good images.
         using var sum = zeros(d, positions, dtype: ScalarType.Float64);
         using var outer = zeros(positions, d, d, dtype: ScalarType.Float64);
         using var index = tensor(kept.Select(c => (long)c).ToArray());
+        var good = train.Subset(goodIndices);
         using (var extractor = Session(backbone.ToOnnx(), threads))
         {
-            var good = train.Subset(goodIndices);
             for (int start = 0; start < good.Count; start += options.BatchSize)
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
@@ -96,7 +96,7 @@ public static class Padim
         float threshold, scale;
         float[] validationScores = [];
         float[] validationLabels = [];
-        var scoring = validation ?? train.Subset(goodIndices);
+        var scoring = validation ?? good;
         using (var detector = Session(PadimOnnxExporter.Export(backbone, statistics, options.BlurSigma, 0f, 1f), threads))
         {
             validationScores = new float[scoring.Count];
@@ -137,7 +137,8 @@ public static class Padim
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    private static void Shuffle<T>(IList<T> items, int seed)
+    /// <summary>The seeded channel draw (Fisher–Yates from the end); the measured figures in the README depend on it.</summary>
+    private static void DrawOrder(List<int> items, int seed)
     {
         var random = new Random(seed);
         for (int i = items.Count - 1; i > 0; i--)
