@@ -1,5 +1,5 @@
 // AnomalyDetection: learn from good castings only (PaDiM on the pretrained ResNet18), then find defects it never saw.
-// dotnet run --project samples/AnomalyDetection -c Release [-- --data casting_data/train] [--out artifacts/anomaly] [--image-size 224] [--dimensions 256]
+// dotnet run --project samples/AnomalyDetection -c Release [-- --data casting_data/train] [--out artifacts/anomaly] [--image-size 224] [--dimensions 192] [--embedding semi-orthogonal|random]
 using System.Diagnostics;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
@@ -9,7 +9,7 @@ using CastingDefects.ML.Training.Anomaly;
 using CastingDefects.ML.Training.MLNet;
 using Microsoft.ML;
 
-var options = new SampleArgs(args, "--data", "--out", "--image-size", "--dimensions");
+var options = new SampleArgs(args, "--data", "--out", "--image-size", "--dimensions", "--embedding");
 string output = Path.GetFullPath(options.Get("--out", "artifacts/anomaly"));
 string data = options.Get("--data") ?? SyntheticCastingGenerator.BuiltInDataset();
 Directory.CreateDirectory(output);
@@ -29,7 +29,13 @@ var image = CastingImageOptions.Square(options.Int("--image-size", 224), graysca
 var trainer = ml.AnomalyDetection.Trainers.Padim(new PadimOptions
 {
     Image = image,
-    Dimensions = options.Int("--dimensions", 256),
+    Dimensions = options.Int("--dimensions", 192),
+    Embedding = options.Get("--embedding", "semi-orthogonal") switch
+    {
+        "random" => PadimEmbedding.RandomChannels,
+        "semi-orthogonal" => PadimEmbedding.SemiOrthogonal,
+        var other => throw new ArgumentException($"--embedding {other}: random or semi-orthogonal."),
+    },
     ValidationSet = validation.ToDataView(ml),
 });
 var trainView = trainPart.WithImages(good).ToDataView(ml);

@@ -53,14 +53,12 @@ public static class Padim
         var features = backbone.FeatureShape;
         int positions = features.Height * features.Width;
         int d = Math.Min(options.Dimensions, features.Channels);
-        var channels = Enumerable.Range(0, features.Channels).ToList();
-        DrawOrder(channels, options.Seed);
-        var kept = channels.Take(d).Order().ToArray();
+        float[] projection = PadimProjection.Draw(options.Embedding, features.Channels, d, options.Seed);
 
         // Sums of x and of x xᵀ per position, in float64, over batches of good images.
         using var sum = zeros(d, positions, dtype: ScalarType.Float64);
         using var outer = zeros(positions, d, d, dtype: ScalarType.Float64);
-        using var index = tensor(kept.Select(c => (long)c).ToArray());
+        using var projectionTensor = tensor(projection, [d, features.Channels]);
         var good = train.Subset(goodIndices);
         using (var extractor = Session(backbone.ToOnnx(), threads))
         {
@@ -70,7 +68,7 @@ public static class Padim
                 int count = Math.Min(options.BatchSize, good.Count - start);
                 float[] embedding = Run(extractor, good, start, count, image, PadimBackbone.EmbeddingName);
                 using var scope = NewDisposeScope();
-                var x = tensor(embedding, [count, features.Channels, positions]).index_select(1, index).to_type(ScalarType.Float64); // [B, d, P]
+                var x = projectionTensor.matmul(tensor(embedding, [count, features.Channels, positions])).to_type(ScalarType.Float64); // [B, d, P]
                 sum.add_(x.sum([0L]));
                 var byPosition = x.permute(2, 1, 0).contiguous();                                                                               // [P, d, B]
                 outer.add_(byPosition.bmm(byPosition.transpose(1, 2)));
@@ -90,7 +88,7 @@ public static class Padim
             // Symmetric positive definite (the regularisation sees to it): inverted through its Cholesky factor.
             inverse = cholesky_inverse(linalg.cholesky(covariance)).to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
         }
-        var statistics = new PadimStatistics(kept, features.Height, features.Width, mean, inverse, n);
+        var statistics = new PadimStatistics(projection, features.Channels, features.Height, features.Width, mean, inverse, n);
 
         // Scores of the validation images through the exported detector, then the threshold.
         float threshold, scale;
@@ -135,16 +133,5 @@ public static class Padim
         using var runOptions = new RunOptions();
         using var outputs = session.Run(runOptions, [OnnxContract.InputName], [input], [output]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    /// <summary>The seeded channel draw (Fisher–Yates from the end); the measured figures in the README depend on it.</summary>
-    private static void DrawOrder(List<int> items, int seed)
-    {
-        var random = new Random(seed);
-        for (int i = items.Count - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (items[i], items[j]) = (items[j], items[i]);
-        }
     }
 }

@@ -8,7 +8,7 @@ namespace CastingDefects.ML.Training.Anomaly;
 
 /// <summary>
 /// Writes the whole PaDiM detector as one ONNX graph following <see cref="OnnxContract"/>: the feature extractor, the
-/// channel draw (Gather), the Mahalanobis distance at every grid position ((x - μ)ᵀ Σ⁻¹ (x - μ), as batched MatMuls),
+/// projection of the channels (MatMul), the Mahalanobis distance at every grid position ((x - μ)ᵀ Σ⁻¹ (x - μ), as batched MatMuls),
 /// the map resized to the input (bilinear) and smoothed (separable Gaussian, reflected borders), the image score (the
 /// map's maximum), and the classifier outputs: logit (score - threshold) / scale, its sigmoid, and the decision.
 /// Extra outputs: <see cref="OnnxContract.AnomalyScoreName"/> and <see cref="OnnxContract.AnomalyMapName"/>.
@@ -22,10 +22,9 @@ internal static class PadimOnnxExporter
         var image = backbone.Image;
         int d = statistics.Dimensions, gridH = statistics.GridHeight, gridW = statistics.GridWidth, positions = gridH * gridW;
 
-        string selected = graph.Node("Gather", [embedding, graph.InitializerInt64("padim_channels", statistics.Channels.Select(c => (long)c).ToArray())], null,
-            OnnxGraphBuilder.Int("axis", 1));
-        string flat = graph.Node("Reshape", [selected, graph.InitializerInt64("padim_flat", 0, d, positions)]);             // [N, d, P]
-        string diff = graph.Node("Sub", [flat, graph.Initializer("padim_mean", statistics.Mean, d, positions)]);          // [N, d, P]
+        string flat = graph.Node("Reshape", [embedding, graph.InitializerInt64("padim_flat", 0, statistics.EmbeddingChannels, positions)]); // [N, C, P]
+        string projected = graph.Node("MatMul", [graph.Initializer("padim_projection", statistics.Projection, d, statistics.EmbeddingChannels), flat]); // [N, d, P]
+        string diff = graph.Node("Sub", [projected, graph.Initializer("padim_mean", statistics.Mean, d, positions)]);          // [N, d, P]
         string byPosition = graph.Node("Transpose", [diff], null, OnnxGraphBuilder.Ints("perm", 2, 0, 1));                // [P, N, d]
         string weighted = graph.Node("MatMul", [byPosition, graph.Initializer("padim_inverse_covariance", statistics.InverseCovariance, positions, d, d)]);
         string squared = graph.Node("ReduceSum", [graph.Node("Mul", [weighted, byPosition]), graph.InitializerInt64("padim_axis_d", 2)], null,

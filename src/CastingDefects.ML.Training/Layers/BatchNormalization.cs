@@ -8,7 +8,7 @@ namespace CastingDefects.ML.Training.Layers;
 /// Batch normalisation over channels, with Keras's defaults (momentum 0.99, epsilon 1e-3). Keras counts gamma and
 /// beta as trainable and the moving mean and variance as non-trainable; so does <c>Summary()</c>.
 /// </summary>
-public sealed class BatchNormalization : Layer
+public sealed class BatchNormalization : Layer, IChannelPrunable
 {
     /// <summary>Creates the layer.</summary>
     public BatchNormalization(double momentum = 0.99, double epsilon = 1e-3)
@@ -45,12 +45,8 @@ public sealed class BatchNormalization : Layer
     /// <summary>The inference-mode map y = x * scale + shift of the trained module.</summary>
     internal ChannelAffine Affine(nn.Module<Tensor, Tensor> module)
     {
-        var (weight, bias, mean, variance) = module switch
-        {
-            TorchSharp.Modules.BatchNorm2d b => (b.weight!, b.bias!, b.running_mean!, b.running_var!),
-            TorchSharp.Modules.BatchNorm1d b => (b.weight!, b.bias!, b.running_mean!, b.running_var!),
-            _ => throw new InvalidOperationException($"{Name}: unexpected module {module.GetType().Name}."),
-        };
+        var parts = Parts(module);
+        var (weight, bias, mean, variance) = (parts[0], parts[1], parts[2], parts[3]);
         float[] g = TensorData.ToArray(weight), b0 = TensorData.ToArray(bias), m = TensorData.ToArray(mean), v = TensorData.ToArray(variance);
         var scale = new float[g.Length];
         var shift = new float[g.Length];
@@ -61,6 +57,33 @@ public sealed class BatchNormalization : Layer
         }
         return new ChannelAffine(scale, shift);
     }
+
+    void IChannelPrunable.CopyWeights(nn.Module<Tensor, Tensor> source, nn.Module<Tensor, Tensor> target, Tensor inputKeep, Tensor outputKeep)
+    {
+        var from = Parts(source);
+        var to = Parts(target);
+        using var _ = no_grad();
+        for (int i = 0; i < from.Length; i++)
+        {
+            using var kept = from[i].index_select(0, outputKeep);
+            to[i].copy_(kept);
+        }
+    }
+
+    float[]? IChannelPrunable.Importance(nn.Module<Tensor, Tensor> module, Pruning.PruningCriterion criterion)
+    {
+        if (criterion != Pruning.PruningCriterion.BatchNormScale) return null;
+        using var scope = NewDisposeScope();
+        return TensorData.ToArray(Parts(module)[0].abs());
+    }
+
+    /// <summary>γ, β, moving mean and moving variance of the module.</summary>
+    private Tensor[] Parts(nn.Module<Tensor, Tensor> module) => module switch
+    {
+        TorchSharp.Modules.BatchNorm2d b => [b.weight!, b.bias!, b.running_mean!, b.running_var!],
+        TorchSharp.Modules.BatchNorm1d b => [b.weight!, b.bias!, b.running_mean!, b.running_var!],
+        _ => throw new InvalidOperationException($"{Name}: unexpected module {module.GetType().Name}."),
+    };
 
     internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ExportAffine(graph, input, inputShape, Affine(module), Name);

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>2-D convolution, as Keras's <c>Conv2D</c> (channels first): filters, kernel, strides, padding, dilation, groups.</summary>
-public sealed class Conv2D : Layer, IHasActivation
+public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable
 {
     /// <summary>Creates the layer.</summary>
     public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, Activation activation = Activation.Linear,
@@ -118,6 +118,42 @@ public sealed class Conv2D : Layer, IHasActivation
             OnnxGraphBuilder.Ints("pads", h.Before + extraPads.Top, w.Before + extraPads.Left, h.After + extraPads.Bottom, w.After + extraPads.Right),
             OnnxGraphBuilder.Int("group", Groups));
         return applyActivation ? ActivationFunctions.Export(graph, Activation, output) : output;
+    }
+
+    ChannelRole IChannelPrunable.ChannelRole(TensorShape input) =>
+        Activation == Activation.Softmax ? ChannelRole.Boundary
+        : Groups == 1 ? ChannelRole.Producing
+        : Groups == input.Channels && Filters == input.Channels ? ChannelRole.Preserving // depthwise, multiplier 1
+        : ChannelRole.Boundary;
+
+    Layer IChannelPrunable.WithChannels(int inputChannels, int outputChannels)
+    {
+        bool depthwise = Groups > 1;
+        var layer = new Conv2D(depthwise ? inputChannels : outputChannels, KernelSize, Strides, Padding, Activation, Dilation,
+            depthwise ? inputChannels : 1, UseBias) { Name = Name, Trainable = Trainable };
+        return layer;
+    }
+
+    void IChannelPrunable.CopyWeights(nn.Module<Tensor, Tensor> source, nn.Module<Tensor, Tensor> target, Tensor inputKeep, Tensor outputKeep)
+    {
+        var from = ((Conv2DModule)source).Conv;
+        var to = ((Conv2DModule)target).Conv;
+        using var _ = no_grad();
+        using var rows = from.weight!.index_select(0, outputKeep);
+        using var weight = Groups == 1 ? rows.index_select(1, inputKeep) : rows.clone();
+        to.weight!.copy_(weight);
+        if (from.bias is { } bias)
+        {
+            using var kept = bias.index_select(0, outputKeep);
+            to.bias!.copy_(kept);
+        }
+    }
+
+    float[]? IChannelPrunable.Importance(nn.Module<Tensor, Tensor> module, Pruning.PruningCriterion criterion)
+    {
+        if (Groups != 1) return null;
+        using var scope = NewDisposeScope();
+        return TensorData.ToArray(((Conv2DModule)module).Conv.weight!.abs().sum([1L, 2L, 3L]));
     }
 
     /// <summary>TorchSharp module: explicit zero padding when Keras's "same" is asymmetric, then the convolution.</summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>Removes rows and columns at the borders of feature maps (Keras's <c>Cropping2D</c>).</summary>
-public sealed class Cropping2D : Layer
+public sealed class Cropping2D : Layer, IChannelPrunable
 {
     /// <summary>Crops each side by its own amount.</summary>
     public Cropping2D(int top, int bottom, int left, int right)

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>Fully connected layer (Keras's <c>Dense</c>) on a vector input.</summary>
-public sealed class Dense : Layer, IHasActivation
+public sealed class Dense : Layer, IHasActivation, IChannelPrunable
 {
     /// <summary>Creates the layer.</summary>
     public Dense(int units, Activation activation = Activation.Linear, bool useBias = true)
@@ -64,6 +64,32 @@ public sealed class Dense : Layer, IHasActivation
             [input, graph.Initializer(Name + "_W", weight, Units, fanIn), graph.Initializer(Name + "_B", bias, Units)],
             graph.Unique(Name), OnnxGraphBuilder.Int("transB", 1));
         return applyActivation ? ActivationFunctions.Export(graph, Activation, output) : output;
+    }
+
+    ChannelRole IChannelPrunable.ChannelRole(TensorShape input) => Activation == Activation.Softmax ? ChannelRole.Boundary : ChannelRole.Producing;
+
+    Layer IChannelPrunable.WithChannels(int inputChannels, int outputChannels) =>
+        new Dense(outputChannels, Activation, UseBias) { Name = Name, Trainable = Trainable };
+
+    void IChannelPrunable.CopyWeights(nn.Module<Tensor, Tensor> source, nn.Module<Tensor, Tensor> target, Tensor inputKeep, Tensor outputKeep)
+    {
+        var from = ((DenseModule)source).Linear;
+        var to = ((DenseModule)target).Linear;
+        using var _ = no_grad();
+        using var rows = from.weight!.index_select(0, outputKeep);
+        using var weight = rows.index_select(1, inputKeep);
+        to.weight!.copy_(weight);
+        if (from.bias is { } bias)
+        {
+            using var kept = bias.index_select(0, outputKeep);
+            to.bias!.copy_(kept);
+        }
+    }
+
+    float[]? IChannelPrunable.Importance(nn.Module<Tensor, Tensor> module, Pruning.PruningCriterion criterion)
+    {
+        using var scope = NewDisposeScope();
+        return TensorData.ToArray(((DenseModule)module).Linear.weight!.abs().sum([1L]));
     }
 
     /// <summary>TorchSharp module: Linear then the activation.</summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>Base of the global poolings: (C, H, W) to (C) by a reduction over height and width.</summary>
-public abstract class GlobalPooling2D : Layer
+public abstract class GlobalPooling2D : Layer, IChannelPrunable
 {
     private readonly string _onnxOp;
     private readonly Func<Tensor, Tensor> _reduce;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>Base of <see cref="MaxPooling2D"/> and <see cref="AveragePooling2D"/>.</summary>
-public abstract class Pooling2D : Layer
+public abstract class Pooling2D : Layer, IChannelPrunable
 {
     /// <summary>Creates the layer; strides default to the pool size, as in Keras.</summary>
     protected Pooling2D(int poolSize, int? strides, Padding padding)

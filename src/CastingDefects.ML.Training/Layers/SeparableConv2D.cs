@@ -9,7 +9,7 @@ namespace CastingDefects.ML.Training.Layers;
 /// per input channel, then a 1x1 pointwise convolution to <see cref="Filters"/> channels. Parameters:
 /// k·k·C_in + C_in·filters (+ filters with a bias).
 /// </summary>
-public sealed class SeparableConv2D : Layer, IHasActivation
+public sealed class SeparableConv2D : Layer, IHasActivation, IChannelPrunable
 {
     /// <summary>Creates the layer.</summary>
     public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
@@ -36,6 +36,34 @@ public sealed class SeparableConv2D : Layer, IHasActivation
 
     /// <inheritdoc />
     public override string KerasType => "SeparableConv2D";
+
+    ChannelRole IChannelPrunable.ChannelRole(TensorShape input) => Activation == Activation.Softmax ? ChannelRole.Boundary : ChannelRole.Producing;
+
+    Layer IChannelPrunable.WithChannels(int inputChannels, int outputChannels) =>
+        new SeparableConv2D(outputChannels, KernelSize, Strides, Padding, Activation, UseBias) { Name = Name, Trainable = Trainable };
+
+    void IChannelPrunable.CopyWeights(nn.Module<Tensor, Tensor> source, nn.Module<Tensor, Tensor> target, Tensor inputKeep, Tensor outputKeep)
+    {
+        var from = (SeparableModule)source;
+        var to = (SeparableModule)target;
+        using var _ = no_grad();
+        using var depthwise = from.Depthwise.Conv.weight!.index_select(0, inputKeep);
+        to.Depthwise.Conv.weight!.copy_(depthwise);
+        using var rows = from.Pointwise.Conv.weight!.index_select(0, outputKeep);
+        using var pointwise = rows.index_select(1, inputKeep);
+        to.Pointwise.Conv.weight!.copy_(pointwise);
+        if (from.Pointwise.Conv.bias is { } bias)
+        {
+            using var kept = bias.index_select(0, outputKeep);
+            to.Pointwise.Conv.bias!.copy_(kept);
+        }
+    }
+
+    float[]? IChannelPrunable.Importance(nn.Module<Tensor, Tensor> module, Pruning.PruningCriterion criterion)
+    {
+        using var scope = NewDisposeScope();
+        return TensorData.ToArray(((SeparableModule)module).Pointwise.Conv.weight!.abs().sum([1L, 2L, 3L]));
+    }
 
     private Conv2D Depthwise(TensorShape input) =>
         (Conv2D)new Conv2D(input.Channels, KernelSize, Strides, Padding, groups: input.Channels, useBias: false).WithName(Name + "_depthwise");

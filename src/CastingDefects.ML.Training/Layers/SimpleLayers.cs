@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>A standalone activation layer (Keras's <c>Activation</c>, <c>ReLU</c>, <c>Softmax</c>).</summary>
-public sealed class ActivationLayer : Layer, IHasActivation
+public sealed class ActivationLayer : Layer, IHasActivation, IChannelPrunable
 {
     /// <summary>Creates the layer.</summary>
     public ActivationLayer(Activation activation) => Activation = activation;
@@ -24,10 +24,12 @@ public sealed class ActivationLayer : Layer, IHasActivation
 
     internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ActivationFunctions.Export(graph, Activation, input);
+
+    ChannelRole IChannelPrunable.ChannelRole(TensorShape input) => Activation == Activation.Softmax ? ChannelRole.Boundary : ChannelRole.Preserving;
 }
 
 /// <summary>Randomly zeroes a fraction of the inputs during training; identity at inference (Keras's <c>Dropout</c>).</summary>
-public sealed class Dropout : Layer
+public sealed class Dropout : Layer, IChannelPrunable
 {
     /// <summary>Creates the layer.</summary>
     public Dropout(double rate)
@@ -68,7 +70,7 @@ public sealed class Flatten : Layer
 }
 
 /// <summary>Zero padding around feature maps (Keras's <c>ZeroPadding2D</c>).</summary>
-public sealed class ZeroPadding2D : Layer
+public sealed class ZeroPadding2D : Layer, IChannelPrunable
 {
     /// <summary>Pads every side by <paramref name="padding"/>.</summary>
     public ZeroPadding2D(int padding = 1) : this(padding, padding, padding, padding) { }

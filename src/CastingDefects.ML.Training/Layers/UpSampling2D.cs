@@ -8,7 +8,7 @@ namespace CastingDefects.ML.Training.Layers;
 /// Repeats rows and columns of feature maps (Keras's <c>UpSampling2D</c> with <c>interpolation="nearest"</c>): output
 /// pixel (y, x) is input pixel (y / size, x / size). No parameters. In ONNX: a nearest-neighbour Resize.
 /// </summary>
-public sealed class UpSampling2D : Layer
+public sealed class UpSampling2D : Layer, IChannelPrunable
 {
     /// <summary>Enlarges height and width by <paramref name="size"/>.</summary>
     public UpSampling2D(int size = 2)
