@@ -80,6 +80,7 @@ internal static class AnomalyTraining
             var evaluation = EvaluateCommand.EvaluateBinary(scored, part, 0.5f, null, false);
             evaluation.Report.Notes = [$"Model: {request.OutPath} (PaDiM anomaly detector fitted on {train.Images.Count} good images, {image.Width}x{image.Height})",
                 $"Held-out {which} images: {part.Images.Count}" + (test is null ? " (they also chose the threshold: optimistic)" : " (never used for fitting or any choice)"), .. evaluation.Notes];
+            using var overlays = ReportOverlays.Attach(evaluation.Report, request.OutPath, multiclass: false);
             html = evaluation.Report.Write(reportFolder);
         }
         var result = new

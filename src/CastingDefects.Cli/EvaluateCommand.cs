@@ -79,6 +79,7 @@ internal static class EvaluateCommand
                 result.Report.Comparisons = comparisons;
                 result.Report.Notes = [$"Model: {modelPath}", $"Data: {Path.GetFullPath(parse.GetValue(data)!)}", .. result.Notes];
                 result.Report.Training = ReadHistory(modelPath);
+                using var overlays = ReportOverlays.Attach(result.Report, modelPath, !binary);
                 html = result.Report.Write(folder);
             }
             var m = result.Report.Metrics;

@@ -201,6 +201,7 @@ internal static class TrainCommand
                 evaluation.Report.Notes = [$"Model: {outPath} ({archName}, {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")})",
                     $"Held-out {which} images: {reportPart.Images.Count} of {dataset.Images.Count} from {Path.GetFullPath(folder)}" +
                     (test is null ? " (they also chose the best epoch: optimistic)" : " (never used in training or for any choice)"), .. evaluation.Notes];
+                using var overlays = ReportOverlays.Attach(evaluation.Report, outPath, multiclass);
                 html = evaluation.Report.Write(reportFolder);
             }
             var counts = network.CountParameters();

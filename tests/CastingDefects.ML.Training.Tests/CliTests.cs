@@ -230,6 +230,13 @@ public class CliTests
         Assert.Equal(220, tunedJson.RootElement.GetProperty("weighted_avg").GetProperty("support").GetInt32());
         Assert.True(File.Exists(Path.Combine(reportDir, "report.html")));
         Assert.True(File.Exists(Path.Combine(reportDir, "training_loss.png"))); // the history train wrote beside the model
+        // The report's galleries show heatmap overlays: every misclassified image, and the 8 most confident found defects.
+        var matrix = tunedJson.RootElement.GetProperty("confusion_matrix").GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+        int misclassified = matrix[0][1] + matrix[1][0];
+        Assert.Contains("with heatmap overlays", File.ReadAllText(Path.Combine(reportDir, "report.html")));
+        var overlays = Directory.GetFiles(Path.Combine(reportDir, "gallery"), "*.heatmap.png").Select(Path.GetFileName).ToList();
+        Assert.Equal(8, overlays.Count(f => f!.StartsWith("correct_", StringComparison.Ordinal)));
+        Assert.Equal(Math.Min(48, misclassified), overlays.Count(f => !f!.StartsWith("correct_", StringComparison.Ordinal)));
         var (againCode, againOut, againErr) = CliProcess.Run("evaluate", "--model", tuned, "--data", data, "--json");
         Assert.True(againCode == 0, againErr);
         using var again = JsonDocument.Parse(againOut);
@@ -251,5 +258,34 @@ public class CliTests
         var defects = predicted.Where(r => r[0].Contains("def_front", StringComparison.Ordinal)).ToList();
         Assert.All(defects, r => Assert.Equal("NG", r[1]));
         Assert.Equal((double)chosen, defects.Min(r => double.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture)), 1.5e-6);
+    }
+
+    /// <summary>
+    /// <c>train --anomaly</c> fits the good class folder only and evaluates on held-out images of both; <c>evaluate</c>
+    /// takes the detector like a classifier, and its report overlays the detector's own anomaly map.
+    /// </summary>
+    [Fact]
+    public void Train_anomaly_fits_good_images_and_evaluate_reports_it_like_a_classifier()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data"), model = dir.Combine("anomaly.zip"), report = dir.Combine("report");
+        SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 30, GoodCount = 40, ImageSize = 96, Seed = 5 });
+        var (code, output, err) = CliProcess.Run("train", "--anomaly", "--data", data, "--out", model, "--image-size", "64", "--json");
+        Assert.True(code == 0, err);
+        using var trained = JsonDocument.Parse(output);
+        // 40 good images: 8 held out for the test, 6 of the rest validate; the 30 defects are never fitted.
+        Assert.Equal(26, trained.RootElement.GetProperty("fitted_images").GetInt32());
+        Assert.Equal(26, trained.RootElement.GetProperty("train_images").GetInt32());
+        Assert.Equal("ok_front", trained.RootElement.GetProperty("good_class").GetString());
+
+        var (evalCode, evalOut, evalErr) = CliProcess.Run("evaluate", "--model", model, "--data", data, "--report", report, "--json");
+        Assert.True(evalCode == 0, evalErr);
+        using var metrics = JsonDocument.Parse(evalOut);
+        Assert.Equal(70, metrics.RootElement.GetProperty("count").GetInt32());
+        var rows = metrics.RootElement.GetProperty("confusion_matrix").GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Sum(v => v.GetInt32())).ToArray();
+        Assert.Equal([40, 30], rows); // ok_front, def_front
+        Assert.True(metrics.RootElement.GetProperty("roc_auc").GetDouble() > 0.5, "a detector fitted on good castings ranks drawn defects above chance");
+        Assert.Contains("with heatmap overlays", File.ReadAllText(Path.Combine(report, "report.html")));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(report, "gallery"), "correct_*.heatmap.png"));
     }
 }

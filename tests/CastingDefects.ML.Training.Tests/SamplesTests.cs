@@ -87,5 +87,14 @@ public class SamplesTests
         Assert.Contains("| resnet18 (pretrained) | ImageNet, frozen backbone", table2[3]);
         Assert.Contains("from scratch, 1 epochs, 32px RGB", table2[4]);
         Assert.Contains("6. Table 2", arch);
+
+        Run(SampleDll("Pruning"), "--data", data, "--out", dir.Combine("pruning"), "--epochs", "1", "--image-size", "64", "--fine-tune-epochs", "1", "--ratios", "0.5");
+        var pruning = File.ReadAllLines(dir.Combine("pruning", "pruning.md"));
+        Assert.Equal(2 + 4, pruning.Length);
+        Assert.StartsWith("| paper CNN (hand-pruned by its authors) | trained | 5,577 |", pruning[2]);
+        // Half the channels, kept counts to multiples of 8: 16 → 8, 16 → 8, the 8-channel layers stay, Dense 64 → 32.
+        Assert.StartsWith("| paper CNN, pruned 50% of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[3]);
+        Assert.StartsWith("| paper CNN x2 wide | trained | 20,241 |", pruning[4]);
+        Assert.StartsWith("| paper CNN x2 wide, pruned 50% of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[5]);
     }
 }

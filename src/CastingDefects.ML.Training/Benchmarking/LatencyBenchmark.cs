@@ -98,6 +98,18 @@ public static class LatencyBenchmark
         return (a.MedianMs <= a2.MedianMs ? a : a2, b.MedianMs <= b2.MedianMs ? b : b2);
     }
 
+    /// <summary>
+    /// Batch-1 latency of an exported classifier (any ONNX graph with the library's input) on ONNX Runtime with
+    /// <paramref name="threads"/> threads, for square inputs of <paramref name="imageSize"/> pixels; the plan gives the
+    /// time budget and the minimum runs (default: 2 s, 5 runs).
+    /// </summary>
+    public static LatencyResult MeasureOnnx(string name, byte[] onnx, int channels, int imageSize, int threads = 1, BenchmarkPlan? plan = null)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        using var predictor = BatchPredictor.Raw(onnx, threads);
+        return Measure(name, "onnxruntime", predictor, channels, imageSize, 1, threads, plan ?? new BenchmarkPlan());
+    }
+
     /// <summary>Sets <see cref="LatencyResult.SpeedupVsCustom"/>: time per image over paper-gray's on the same engine, batch and threads.</summary>
     public static IReadOnlyList<LatencyResult> WithRatios(IReadOnlyList<LatencyResult> results) => results.Select(r =>
     {

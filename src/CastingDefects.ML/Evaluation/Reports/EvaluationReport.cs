@@ -84,6 +84,17 @@ public sealed class EvaluationReport
         return new EvaluationReport(title, metrics, images, float.NaN, null);
     }
 
+    /// <summary>
+    /// Renders an image's heatmap overlay as PNG (for example <see cref="Inference.HeatmapOverlay.RenderPng"/> of
+    /// <see cref="Inference.OcclusionHeatmap.Compute(Inference.CastingOnnxModel, string, int?, int?)"/>, which gives an
+    /// anomaly detector's own map), or null when it cannot. When set, the gallery of misclassified images shows overlays,
+    /// and a sample of correctly classified defects is shown with them too.
+    /// </summary>
+    public Func<string, byte[]?>? Overlay { get; set; }
+
+    /// <summary>Correctly classified images shown with their overlays when <see cref="Overlay"/> is set (the most confident defects).</summary>
+    public int CorrectSample { get; set; } = 8;
+
     /// <summary>Writes report.html, report.md and the PNG charts into <paramref name="folder"/>; returns the HTML path.</summary>
     public string Write(string folder, int galleryLimit = 48)
     {
@@ -108,28 +119,44 @@ public sealed class EvaluationReport
         var gallery = new List<(ScoredImage Image, byte[]? Thumbnail)>();
         string galleryFolder = Path.Combine(full, "gallery");
         foreach (var (image, index) in errors.Take(galleryLimit).Select((e, i) => (e, i)))
-        {
-            byte[]? thumbnail = Thumbnail(image.Path, 160);
-            if (thumbnail is not null)
-            {
-                Directory.CreateDirectory(galleryFolder);
-                AtomicFile.Write(Path.Combine(galleryFolder, $"{index:D3}_{Path.GetFileNameWithoutExtension(image.Path)}.png"), s => s.Write(thumbnail));
-            }
-            gallery.Add((image, thumbnail));
-        }
+            gallery.Add((image, GalleryImage(image, galleryFolder, $"{index:D3}_")));
+        var correct = new List<(ScoredImage Image, byte[]? Thumbnail)>();
+        if (Overlay is not null)
+            foreach (var (image, index) in Images.Where(i => !i.IsError && (Binary is null || i.Predicted == 1)).OrderByDescending(i => i.Probability)
+                         .Take(CorrectSample).Select((e, i) => (e, i)))
+                correct.Add((image, GalleryImage(image, galleryFolder, $"correct_{index:D3}_")));
 
-        string html = Html(charts, gallery, errors.Count);
+        string html = Html(charts, gallery, errors.Count, correct);
         string htmlPath = Path.Combine(full, "report.html");
         AtomicFile.Write(htmlPath, s => s.Write(Encoding.UTF8.GetBytes(html)));
         AtomicFile.Write(Path.Combine(full, "report.md"), s => s.Write(Encoding.UTF8.GetBytes(Markdown(charts, errors))));
         return htmlPath;
     }
 
-    private static byte[]? Thumbnail(string path, int size)
+    /// <summary>The image (or its overlay) as a 160 px thumbnail, also written into the gallery folder at full size.</summary>
+    private byte[]? GalleryImage(ScoredImage image, string galleryFolder, string prefix)
+    {
+        byte[]? overlay = null;
+        if (Overlay is not null)
+        {
+            try { overlay = Overlay(image.Path); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException) { overlay = null; }
+        }
+        byte[]? thumbnail = overlay is not null ? Thumbnail(() => SKBitmap.Decode(overlay), 160) : Thumbnail(() => SKBitmap.Decode(image.Path), 160);
+        if (thumbnail is not null)
+        {
+            Directory.CreateDirectory(galleryFolder);
+            byte[] file = overlay ?? thumbnail;
+            AtomicFile.Write(Path.Combine(galleryFolder, $"{prefix}{Path.GetFileNameWithoutExtension(image.Path)}{(overlay is null ? "" : ".heatmap")}.png"), s => s.Write(file));
+        }
+        return thumbnail;
+    }
+
+    private static byte[]? Thumbnail(Func<SKBitmap?> decode, int size)
     {
         try
         {
-            using var bitmap = SKBitmap.Decode(path);
+            using var bitmap = decode();
             if (bitmap is null) return null;
             float scale = Math.Min((float)size / bitmap.Width, (float)size / bitmap.Height);
             using var resized = bitmap.Resize(new SKImageInfo(Math.Max(1, (int)(bitmap.Width * scale)), Math.Max(1, (int)(bitmap.Height * scale))), SKFilterQuality.Medium);
@@ -143,7 +170,8 @@ public sealed class EvaluationReport
         }
     }
 
-    private string Html(List<(string File, string Caption, byte[] Png)> charts, List<(ScoredImage Image, byte[]? Thumbnail)> gallery, int errorCount)
+    private string Html(List<(string File, string Caption, byte[] Png)> charts, List<(ScoredImage Image, byte[]? Thumbnail)> gallery, int errorCount,
+        List<(ScoredImage Image, byte[]? Thumbnail)> correct)
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -175,14 +203,25 @@ public sealed class EvaluationReport
         foreach (var (file, caption, png) in charts)
             sb.AppendLine($"<figure><img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" alt=\"{E(caption)}\" data-file=\"{file}\"><figcaption>{E(caption)}</figcaption></figure>");
         sb.AppendLine("</div>");
-        sb.AppendLine(ci, $"<h2>Misclassified images ({errorCount}{(errorCount > gallery.Count ? $", the {gallery.Count} most confident shown" : "")})</h2><div class=\"gallery\">");
-        foreach (var (image, thumbnail) in gallery)
-        {
-            string label = $"actual {Metrics.Classes[image.Actual]}, predicted {Metrics.Classes[image.Predicted]}, p = {image.Probability.ToString("F3", ci)}";
-            string img = thumbnail is null ? "<div>(unreadable)</div>" : $"<img src=\"data:image/png;base64,{Convert.ToBase64String(thumbnail)}\" alt=\"{E(label)}\" class=\"thumb\">";
-            sb.AppendLine($"<figure>{img}<figcaption><b>{E(label)}</b><br>{E(Path.GetFileName(image.Path))}</figcaption></figure>");
-        }
+        string overlays = Overlay is null ? "" : " with heatmap overlays (where the model sees the defect)";
+        sb.AppendLine(ci, $"<h2>Misclassified images ({errorCount}{(errorCount > gallery.Count ? $", the {gallery.Count} most confident shown" : "")}){overlays}</h2><div class=\"gallery\">");
+        Gallery(gallery);
         sb.AppendLine("</div>");
+        if (correct.Count > 0)
+        {
+            sb.AppendLine(ci, $"<h2>Correctly found defects (the {correct.Count} most confident){overlays}</h2><div class=\"gallery\">");
+            Gallery(correct);
+            sb.AppendLine("</div>");
+        }
+        void Gallery(List<(ScoredImage Image, byte[]? Thumbnail)> images)
+        {
+            foreach (var (image, thumbnail) in images)
+            {
+                string label = $"actual {Metrics.Classes[image.Actual]}, predicted {Metrics.Classes[image.Predicted]}, p = {image.Probability.ToString("F3", ci)}";
+                string img = thumbnail is null ? "<div>(unreadable)</div>" : $"<img src=\"data:image/png;base64,{Convert.ToBase64String(thumbnail)}\" alt=\"{E(label)}\" class=\"thumb\">";
+                sb.AppendLine($"<figure>{img}<figcaption><b>{E(label)}</b><br>{E(Path.GetFileName(image.Path))}</figcaption></figure>");
+            }
+        }
         // Records the rendered size of every image for automated checks (a headless browser's --dump-dom shows it).
         sb.AppendLine("<script>window.addEventListener('load',function(){document.body.setAttribute('data-rendered-images',JSON.stringify(" +
             "Array.prototype.map.call(document.images,function(i){var r=i.getBoundingClientRect();return [i.alt,i.naturalWidth,Math.round(r.width),Math.round(r.height)];})));});</script>");

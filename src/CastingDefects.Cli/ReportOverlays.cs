@@ -1,0 +1,30 @@
+using CastingDefects.ML.Evaluation.Reports;
+using CastingDefects.ML.Inference;
+
+namespace CastingDefects.Cli;
+
+/// <summary>
+/// Heatmap overlays for an HTML report (<c>--report</c>): the saved binary model's heatmap (an anomaly detector's own map)
+/// blended on each gallery image with its verdict. Multiclass reports keep plain thumbnails.
+/// </summary>
+internal sealed class ReportOverlays : IDisposable
+{
+    private readonly CastingOnnxModel? _model;
+
+    private ReportOverlays(CastingOnnxModel? model) => _model = model;
+
+    /// <summary>Sets <see cref="EvaluationReport.Overlay"/> from the model at <paramref name="modelPath"/> (binary models only).</summary>
+    public static ReportOverlays Attach(EvaluationReport report, string modelPath, bool multiclass)
+    {
+        if (multiclass) return new ReportOverlays(null);
+        var model = CastingOnnxModel.Load(modelPath, intraOpThreads: 1);
+        report.Overlay = file =>
+        {
+            var map = OcclusionHeatmap.Compute(model, file);
+            return HeatmapOverlay.RenderPng(file, map, map.Probability >= model.Threshold ? "NG" : "OK");
+        };
+        return new ReportOverlays(model);
+    }
+
+    public void Dispose() => _model?.Dispose();
+}
