@@ -93,8 +93,8 @@ public class SamplesTests
         Assert.Equal(2 + 4, pruning.Length);
         Assert.StartsWith("| paper CNN (hand-pruned by its authors) | trained | 5,577 |", pruning[2]);
         // Half the channels, kept counts to multiples of 8: 16 → 8, 16 → 8, the 8-channel layers stay, Dense 64 → 32.
-        Assert.StartsWith("| paper CNN, pruned 50% of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[3]);
+        Assert.StartsWith("| paper CNN, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[3]);
         Assert.StartsWith("| paper CNN x2 wide | trained | 20,241 |", pruning[4]);
-        Assert.StartsWith("| paper CNN x2 wide, pruned 50% of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[5]);
+        Assert.StartsWith("| paper CNN x2 wide, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[5]);
     }
 }
