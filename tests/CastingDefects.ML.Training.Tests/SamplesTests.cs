@@ -88,13 +88,18 @@ public class SamplesTests
         Assert.Contains("from scratch, 1 epochs, 32px RGB", table2[4]);
         Assert.Contains("6. Table 2", arch);
 
-        Run(SampleDll("Pruning"), "--data", data, "--out", dir.Combine("pruning"), "--epochs", "1", "--image-size", "64", "--fine-tune-epochs", "1", "--ratios", "0.5");
+        Run(SampleDll("Pruning"), "--data", data, "--out", dir.Combine("pruning"), "--epochs", "1", "--image-size", "64", "--fine-tune-epochs", "1", "--ratios", "0.5",
+            "--transfer-size", "32", "--transfer-fine-tune-epochs", "1");
         var pruning = File.ReadAllLines(dir.Combine("pruning", "pruning.md"));
-        Assert.Equal(2 + 4, pruning.Length);
+        Assert.Equal(2 + 6, pruning.Length);
+        Assert.StartsWith("| ResNet18 transfer (ImageNet backbone, frozen) | head trained", pruning[6]);
+        Assert.Contains("| 15,909,313 |", pruning[6]);
+        Assert.StartsWith("| ResNet18 transfer, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning |", pruning[7]);
         Assert.StartsWith("| paper CNN (hand-pruned by its authors) | trained | 5,577 |", pruning[2]);
         // Half the channels, kept counts to multiples of 8: 16 → 8, 16 → 8, the 8-channel layers stay, Dense 64 → 32.
         Assert.StartsWith("| paper CNN, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[3]);
         Assert.StartsWith("| paper CNN x2 wide | trained | 20,241 |", pruning[4]);
-        Assert.StartsWith("| paper CNN x2 wide, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning | 2,833 |", pruning[5]);
+        // The wide network at half its channels has the paper's widths again (16, 16, 8, 8, 8) and Dense 32.
+        Assert.StartsWith("| paper CNN x2 wide, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning | 5,257 |", pruning[5]);
     }
 }
