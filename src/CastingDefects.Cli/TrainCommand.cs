@@ -173,6 +173,10 @@ internal static class TrainCommand
                 (outPath, s => mlContext.Model.Save(model, trainView.Schema, s)),
                 (Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trained.Onnx)),
                 (Path.ChangeExtension(outPath, ".history.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(curves, CliJson.Options))),
+                .. parse.GetValue(zca) is null
+                    ? new (string, Action<Stream>)[] { (NetworkFile.PathFor(outPath), s => NetworkFile.Write(s, new NetworkFile.Spec(isTransfer ? "resnet18-pretrained" : archName,
+                        image.Grayscale, image.Width, dataset.Classes.Count, multiclass ? HeadKind.SoftmaxN : headKind, isTransfer), trained.Network)) }
+                    : [],
             ]);
 
             // Metrics of the saved model, through the same path users predict with: on the validation set (which chose the

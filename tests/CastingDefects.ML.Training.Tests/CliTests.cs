@@ -288,4 +288,50 @@ public class CliTests
         Assert.Contains("with heatmap overlays", File.ReadAllText(Path.Combine(report, "report.html")));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(report, "gallery"), "correct_*.heatmap.png"));
     }
+
+    /// <summary>
+    /// <c>prune</c> rebuilds the trained network from the file train writes beside the model, removes half of its
+    /// channels, fine-tunes, and writes a model that predicts like any other; the source model stays as it was.
+    /// </summary>
+    [Fact]
+    public void Prune_halves_the_channels_of_a_trained_model_and_reports_the_trade_off()
+    {
+        using var dir = new TempDir();
+        string data = dir.Combine("data"), model = dir.Combine("m.zip"), pruned = dir.Combine("pruned.zip");
+        SyntheticCastingGenerator.Generate(data, new SyntheticCastingOptions { DefectiveCount = 20, GoodCount = 20, ImageSize = 64, Seed = 3 });
+        var (code, _, err) = CliProcess.Run("train", "--data", data, "--out", model, "--image-size", "64", "--epochs", "1", "--json");
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(dir.Combine("m.network.zip")));
+        byte[] original = File.ReadAllBytes(model);
+
+        var (pruneCode, pruneOut, pruneErr) = CliProcess.Run("prune", "--model", model, "--data", data, "--out", pruned, "--ratio", "0.5", "--fine-tune-epochs", "1", "--json");
+        Assert.True(pruneCode == 0, pruneErr);
+        using var json = JsonDocument.Parse(pruneOut);
+        var root = json.RootElement;
+        Assert.Equal(5577, root.GetProperty("total_params_before").GetInt64());
+        Assert.Equal(2833, root.GetProperty("total_params_after").GetInt64()); // 16 → 8, 16 → 8, Dense 64 → 32
+        Assert.Equal(["conv2d 16>8", "conv2d_1 16>8", "dense 64>32"],
+            root.GetProperty("layers").EnumerateArray().Select(l => $"{l.GetProperty("name").GetString()} {l.GetProperty("before").GetInt32()}>{l.GetProperty("after").GetInt32()}"));
+        Assert.True(root.GetProperty("onnx_bytes_after").GetInt64() < root.GetProperty("onnx_bytes_before").GetInt64());
+        foreach (var key in new[] { "ms_per_image_before", "ms_per_image_after", "val_accuracy_before", "val_accuracy_after", "test_accuracy_before", "test_accuracy_after" })
+            Assert.Equal(JsonValueKind.Number, root.GetProperty(key).ValueKind);
+        Assert.Equal(original, File.ReadAllBytes(model));
+
+        // The pruned model is an ordinary model: evaluate reads it, its ONNX beside it is the pruned network.
+        var (evalCode, evalOut, evalErr) = CliProcess.Run("evaluate", "--model", pruned, "--data", data, "--json");
+        Assert.True(evalCode == 0, evalErr);
+        using var metrics = JsonDocument.Parse(evalOut);
+        Assert.Equal(40, metrics.RootElement.GetProperty("count").GetInt32());
+        var graph = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(dir.Combine("pruned.onnx"))).Graph;
+        Assert.Equal([8L, 1, 3, 3], graph.Initializer.First(t => t.Dims.Count == 4).Dims);
+
+        var (badCode, _, badErr) = CliProcess.Run("prune", "--model", model, "--data", data, "--out", dir.Combine("x.zip"), "--criterion", "l2");
+        Assert.Equal(1, badCode);
+        Assert.Contains("--criterion l2", badErr);
+        File.Delete(dir.Combine("m.network.zip"));
+        (badCode, _, badErr) = CliProcess.Run("prune", "--model", model, "--data", data, "--out", dir.Combine("x.zip"));
+        Assert.Equal(1, badCode);
+        Assert.Contains("m.network.zip", badErr);
+        Assert.False(File.Exists(dir.Combine("x.zip")));
+    }
 }

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Compression;
 using CastingDefects.ML.Inference;
 using CastingDefects.ML.IO;
 using Google.Protobuf;
@@ -21,47 +19,7 @@ public static class ModelThreshold
         if (threshold is < 0 or > 1 || float.IsNaN(threshold))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a probability in [0, 1].");
         string full = InputFile.Require(modelPath);
-        byte[] bytes = File.ReadAllBytes(full);
-        if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-        {
-            byte[] updated = Update(bytes, threshold, full);
-            AtomicFile.Write(outputPath, s => s.Write(updated));
-            return;
-        }
-        try
-        {
-            using var source = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
-            var onnxEntries = source.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal)).ToList();
-            if (onnxEntries.Count != 1) throw new InvalidDataException($"'{full}' holds {onnxEntries.Count} ONNX networks; expected the one of a casting model.");
-            AtomicFile.Write(outputPath, stream =>
-            {
-                using var target = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-                foreach (var entry in source.Entries)
-                {
-                    using var input = entry.Open();
-                    using var buffer = new MemoryStream();
-                    input.CopyTo(buffer);
-                    byte[] content = buffer.ToArray();
-                    if (entry == onnxEntries[0])
-                    {
-                        // ML.NET stores the network as a 4-byte little-endian length and the ONNX bytes.
-                        int length = BinaryPrimitives.ReadInt32LittleEndian(content);
-                        byte[] onnx = Update(content.AsSpan(4, length).ToArray(), threshold, full);
-                        content = new byte[4 + onnx.Length];
-                        BinaryPrimitives.WriteInt32LittleEndian(content, onnx.Length);
-                        onnx.CopyTo(content, 4);
-                    }
-                    var copy = target.CreateEntry(entry.FullName, CompressionLevel.Optimal);
-                    copy.LastWriteTime = entry.LastWriteTime;
-                    using var output = copy.Open();
-                    output.Write(content);
-                }
-            });
-        }
-        catch (InvalidDataException e) when (!e.Message.Contains(full, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"'{full}' is not a readable model: {e.Message}", e);
-        }
+        SavedModelNetwork.Rewrite(full, onnx => Update(onnx, threshold, full), outputPath);
     }
 
     /// <summary>The threshold stored in ONNX bytes exported by the library.</summary>

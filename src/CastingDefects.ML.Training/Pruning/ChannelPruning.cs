@@ -57,7 +57,7 @@ public static class ChannelPruning
             var next = PruneOnce(current, stepRatio, options);
             if (!ReferenceEquals(current, model)) current.Dispose();
             current = next;
-            if (options.FineTune is { } fineTune) histories.Add(current.Fit(train, validation, options: fineTune));
+            if (options.FineTune is { } fineTune) histories.Add(current.Fit(train, validation, callbacks: options.FineTuneCallbacks?.Invoke(), options: fineTune));
         }
         return new PruningResult(current, model.CountParameters(), Compare(model, current), histories);
     }

@@ -1,3 +1,4 @@
+using CastingDefects.ML.Training.Callbacks;
 using CastingDefects.ML.Training.Fitting;
 
 namespace CastingDefects.ML.Training.Pruning;
@@ -39,6 +40,12 @@ public sealed class ChannelPruningOptions
 
     /// <summary>Training after each round (epochs, learning rate, callbacks' settings); null: no fine-tuning.</summary>
     public FitOptions? FineTune { get; set; }
+
+    /// <summary>
+    /// Callbacks of each fine-tuning round, made afresh for every round (they keep state), e.g.
+    /// <c>() => [new EarlyStopping(patience: 3, restoreBestWeights: true)]</c> to keep the round's best epoch.
+    /// </summary>
+    public Func<IReadOnlyList<Callback>>? FineTuneCallbacks { get; set; }
 
     /// <summary>Checks the options; throws <see cref="ArgumentException"/> naming the option.</summary>
     public void Validate()
