@@ -20,18 +20,19 @@ internal static class PruneCommand
         var data = new Option<string>("--data") { Description = "The folder the model was trained on: split with the same seed as train (fine-tuning on the training part; accuracy on the validation and test parts)", Required = true };
         var output = new Option<string>("--out") { Description = "Pruned model to write (.zip; its .onnx beside it)", Required = true };
         var ratio = new Option<double>("--ratio") { Description = "Share of the prunable channels to remove, in [0, 1)", DefaultValueFactory = _ => 0.5 };
-        var criterion = new Option<string>("--criterion") { Description = "How channels are ranked: l1 (filter L1 norm) or bn-scale (BatchNormalization |gamma|)", DefaultValueFactory = _ => "l1" };
+        var criterion = new Option<string>("--criterion") { Description = "How channels are ranked: bn-scale (BatchNormalization |gamma|; L1 where there is none) or l1 (filter L1 norm)", DefaultValueFactory = _ => "bn-scale" };
         var scope = new Option<string>("--scope") { Description = "per-layer (every layer loses the same share) or global (the weakest channels network-wide)", DefaultValueFactory = _ => "per-layer" };
         var steps = new Option<int>("--steps") { Description = "Pruning rounds, each followed by fine-tuning", DefaultValueFactory = _ => 1 };
-        var fineTune = new Option<int>("--fine-tune-epochs") { Description = "Fine-tuning epochs after each round (0: none)", DefaultValueFactory = _ => 3 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Fine-tuning learning rate (Adam)", DefaultValueFactory = _ => 3e-4 };
+        var fineTune = new Option<int>("--fine-tune-epochs") { Description = "Most fine-tuning epochs after each round (0: none); --patience stops earlier", DefaultValueFactory = _ => 20 };
+        var patience = new Option<int>("--patience") { Description = "Fine-tuning stops after this many epochs without a better validation loss and keeps its best epoch (0: runs every epoch)", DefaultValueFactory = _ => 5 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Fine-tuning learning rate (Adam)", DefaultValueFactory = _ => 1e-3 };
         var batch = new Option<int>("--batch-size") { Description = "Fine-tuning batch size", DefaultValueFactory = _ => 32 };
         var testFraction = new Option<double>("--test-fraction") { Description = "Test share, as given to train", DefaultValueFactory = _ => 0.2 };
         var fraction = new Option<double>("--validation-fraction") { Description = "Validation share of the rest, as given to train", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<int>("--seed") { Description = "Seed of the split (as given to train) and of fine-tuning", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("prune", "Remove the weakest channels of a trained model physically (structured pruning), fine-tune it, and report parameters, speed and accuracy before and after.")
-            { model, data, output, ratio, criterion, scope, steps, fineTune, learningRate, batch, testFraction, fraction, seed, json };
+            { model, data, output, ratio, criterion, scope, steps, fineTune, patience, learningRate, batch, testFraction, fraction, seed, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -62,6 +63,9 @@ internal static class PruneCommand
                     var n => new FitOptions { Epochs = n, LearningRate = parse.GetValue(learningRate), BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed), Verbose = quiet ? 0 : 1 },
                 },
             };
+            if (parse.GetValue(patience) < 0) throw new ArgumentException($"--patience {parse.GetValue(patience)}: 0 or more.");
+            if (parse.GetValue(patience) > 0)
+                options.FineTuneCallbacks = () => [new CastingDefects.ML.Training.Callbacks.EarlyStopping(patience: parse.GetValue(patience), restoreBestWeights: true)];
             try { options.Validate(); }
             catch (ArgumentException e) { throw new ArgumentException(e.Message.Replace("ChannelPruningOptions.Ratio", "--ratio").Replace("ChannelPruningOptions.Steps", "--steps"), e); }
 

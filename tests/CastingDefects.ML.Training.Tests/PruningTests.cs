@@ -26,7 +26,7 @@ public class PruningTests
         ZeroOutputs(blocks[3], [0, 3, 4, 7, 8, 10, 13, 14]);              // conv2d_1 (16), ReLU: 0
         ZeroOutputs(blocks[12], Enumerable.Range(0, 32).Select(i => 2 * i + 1).ToArray()); // dense (64 units), ReLU: 0
         // Prunable channels: 16 + 16 + 8 + 8 + 8 + 64 = 120; 48 are zero and score lowest network-wide.
-        var result = ChannelPruning.Prune(model, new ChannelPruningOptions { Ratio = 48 / 120.0, Scope = PruningScope.Global });
+        var result = ChannelPruning.Prune(model, new ChannelPruningOptions { Ratio = 48 / 120.0, Scope = PruningScope.Global, Criterion = PruningCriterion.L1Norm });
         using var pruned = result.Model;
 
         Assert.Equal([("conv2d", 16, 8), ("conv2d_1", 16, 8), ("conv2d_2", 8, 8), ("conv2d_3", 8, 8), ("conv2d_4", 8, 8), ("dense", 64, 32), ("dense_1", 1, 1)],
@@ -104,11 +104,13 @@ public class PruningTests
         var data = ToyData.Blobs(64, size: 64);
         using var model = CastingArchitectures.Paper(grayscale: true, imageSize: 64);
         model.Fit(data, epochs: 1, batchSize: 16);
+        int callbackSets = 0;
         var result = ChannelPruning.Prune(model, data, null, new ChannelPruningOptions
         {
             Ratio = 0.5,
             Steps = 2,
             FineTune = new FitOptions { Epochs = 1, BatchSize = 16 },
+            FineTuneCallbacks = () => { callbackSets++; return [new CastingDefects.ML.Training.Callbacks.EarlyStopping(monitor: "loss", patience: 1)]; },
         });
         using var pruned = result.Model;
         // 1 - √0.5 = 29.3 % a round, kept channels to the nearest multiple of 8: 16 → 11 ≈ 8 → 8; 8 → 6 ≈ 8 (kept);
@@ -116,6 +118,7 @@ public class PruningTests
         Assert.Equal([16, 16, 8, 8, 8, 64], result.Layers.Select(l => l.Before).Take(6));
         Assert.Equal([8, 8, 8, 8, 8, 32], result.Layers.Select(l => l.After).Take(6));
         Assert.Equal(2, result.FineTuning.Count);
+        Assert.Equal(2, callbackSets); // fresh callbacks every round
         Assert.All(result.FineTuning, h => Assert.Single(h.Epochs));
     }
 

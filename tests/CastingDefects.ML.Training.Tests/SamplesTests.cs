@@ -94,12 +94,12 @@ public class SamplesTests
         Assert.Equal(2 + 6, pruning.Length);
         Assert.StartsWith("| ResNet18 transfer (ImageNet backbone, frozen) | head trained", pruning[6]);
         Assert.Contains("| 15,909,313 |", pruning[6]);
-        Assert.StartsWith("| ResNet18 transfer, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning |", pruning[7]);
+        Assert.StartsWith("| ResNet18 transfer, pruned 50 % of channels | L1 pruning + 1 epochs fine-tuning |", pruning[7]);
         Assert.StartsWith("| paper CNN (hand-pruned by its authors) | trained | 5,577 |", pruning[2]);
         // Half the convolution channels, kept counts to multiples of 8: 16 → 8, 16 → 8, the 8-channel layers stay.
-        Assert.StartsWith("| paper CNN, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning | 3,153 |", pruning[3]);
+        Assert.StartsWith("| paper CNN, pruned 50 % of channels | BatchNorm-scale pruning + 1 epochs fine-tuning | 3,153 |", pruning[3]);
         Assert.StartsWith("| paper CNN x2 wide | trained | 20,241 |", pruning[4]);
         // The wide network at half its convolution channels is the paper's architecture again (16, 16, 8, 8, 8).
-        Assert.StartsWith("| paper CNN x2 wide, pruned 50 % of channels | L1 filter pruning + 1 epochs fine-tuning | 5,577 |", pruning[5]);
+        Assert.StartsWith("| paper CNN x2 wide, pruned 50 % of channels | BatchNorm-scale pruning + 1 epochs fine-tuning | 5,577 |", pruning[5]);
     }
 }
