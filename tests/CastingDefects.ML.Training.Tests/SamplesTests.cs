@@ -88,6 +88,13 @@ public class SamplesTests
         Assert.Contains("from scratch, 1 epochs, 32px RGB", table2[4]);
         Assert.Contains("6. Table 2", arch);
 
+        string anomaly = Run(SampleDll("AnomalyDetection"), "--data", data, "--out", dir.Combine("anomaly"), "--image-size", "64", "--dimensions", "32");
+        // 20 good images: 4 held out for the test, 3 of the rest validate; the 24 defects are never fitted.
+        Assert.Contains("fitting on 13 good images only", anomaly);
+        Assert.Contains("8x8 Gaussians of 32 features", anomaly);
+        Assert.Equal(2, File.ReadAllLines(dir.Combine("anomaly", "metrics.md")).Length - 1);
+        Assert.Equal(4, Directory.GetFiles(dir.Combine("anomaly"), "*.anomaly.png").Length);
+
         Run(SampleDll("Pruning"), "--data", data, "--out", dir.Combine("pruning"), "--epochs", "1", "--image-size", "64", "--fine-tune-epochs", "1", "--ratios", "0.5",
             "--transfer-size", "32", "--transfer-fine-tune-epochs", "1");
         var pruning = File.ReadAllLines(dir.Combine("pruning", "pruning.md"));
