@@ -97,6 +97,18 @@ public class PruningTests
         OnnxParityTests.AssertParity(pruned, pruned.ToOnnx(), batch: 2);
     }
 
+    /// <summary>MobileNetV2: depthwise convolutions follow the channels they filter, inverted residuals stay tied.</summary>
+    [Fact]
+    public void MobileNetV2_with_depthwise_convolutions_prunes_to_a_consistent_network()
+    {
+        using var model = CastingArchitectures.Create("mobilenetv2", grayscale: true, imageSize: 32);
+        model.Build(seed: 2);
+        var result = ChannelPruning.Prune(model, new ChannelPruningOptions { Ratio = 0.5 });
+        using var pruned = result.Model;
+        Assert.True(result.ParametersAfter.Total < result.ParametersBefore.Total / 2, $"{result.ParametersBefore.Total:N0} -> {result.ParametersAfter.Total:N0}");
+        OnnxParityTests.AssertParity(pruned, pruned.ToOnnx(), batch: 2);
+    }
+
     /// <summary>Iterative pruning: each round removes the same share of what is left, and each is fine-tuned.</summary>
     [Fact]
     public void Iterative_pruning_reaches_the_ratio_in_steps_and_fine_tunes_after_each()

@@ -128,10 +128,9 @@ public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable
 
     Layer IChannelPrunable.WithChannels(int inputChannels, int outputChannels)
     {
-        bool depthwise = Groups > 1;
-        var layer = new Conv2D(depthwise ? inputChannels : outputChannels, KernelSize, Strides, Padding, Activation, Dilation,
+        bool depthwise = Groups > 1; // only depthwise convolutions with one filter per channel are pruned (ChannelRole)
+        return new Conv2D(depthwise ? inputChannels : outputChannels, KernelSize, Strides, Padding, Activation, Dilation,
             depthwise ? inputChannels : 1, UseBias) { Name = Name, Trainable = Trainable };
-        return layer;
     }
 
     void IChannelPrunable.CopyWeights(nn.Module<Tensor, Tensor> source, nn.Module<Tensor, Tensor> target, Tensor inputKeep, Tensor outputKeep)

@@ -93,12 +93,7 @@ internal sealed class ChannelGraph
             case IChannelPrunable prunable when layer is not MergeLayer:
                 role = prunable.ChannelRole(inputShape);
                 var shape = layer.OutputShape(inputShape);
-                output = role switch
-                {
-                    ChannelRole.Preserving => NewValue(shape, _valueSpace[inputs[0]]),
-                    ChannelRole.Producing => NewValue(shape, NewSpace()),
-                    _ => NewValue(shape, NewSpace()),
-                };
+                output = NewValue(shape, role == ChannelRole.Preserving ? _valueSpace[inputs[0]] : NewSpace());
                 if (role == ChannelRole.Boundary)
                 {
                     Block(inputs[0]);
