@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using CastingDefects.ML.Data;
+using CastingDefects.ML.Evaluation;
 using CastingDefects.ML.Inference;
 using CastingDefects.ML.Training.Benchmarking;
 using CastingDefects.ML.Training.Data;
@@ -90,15 +91,9 @@ internal static class PruneCommand
             double Accuracy(Sequential net, ImageTensorData part)
             {
                 var p = net.PredictProbabilities(part);
-                int correct = 0;
-                for (int i = 0; i < part.Count; i++)
-                {
-                    int predicted = multiclass
-                        ? Enumerable.Range(0, spec.Classes).MaxBy(k => p[i * spec.Classes + k])
-                        : p[i] >= threshold ? 1 : 0;
-                    if (predicted == (int)Math.Round(part.Labels[i])) correct++;
-                }
-                return (double)correct / part.Count;
+                if (!multiclass) return BinaryMetrics.Compute(part.Labels.Select(l => l > 0.5f).ToArray(), p, threshold).Accuracy;
+                var predicted = Enumerable.Range(0, part.Count).Select(i => Enumerable.Range(0, spec.Classes).MaxBy(k => p[i * spec.Classes + k])).ToArray();
+                return ClassificationReport.Compute(part.Labels.Select(l => (int)Math.Round(l)).ToArray(), predicted, dataset.Classes).Accuracy;
             }
             byte[] Onnx(Sequential net) => multiclass ? net.ToOnnx(dataset.Classes) : net.ToOnnx(threshold);
             double MsPerImage(byte[] onnx) => LatencyBenchmark.MeasureOnnx(spec.Architecture, onnx, image.Channels, image.Width).MsPerImage;
