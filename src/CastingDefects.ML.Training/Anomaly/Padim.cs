@@ -10,8 +10,8 @@ namespace CastingDefects.ML.Training.Anomaly;
 
 /// <summary>
 /// PaDiM (Defard et al. 2020, as in anomalib): anomaly detection and localisation learned from good images only.
-/// Features of the pretrained ResNet18's first three stages at every position of a grid of 1/8 of the input; a random
-/// subset of d channels; one multivariate Gaussian per position. An image's anomaly map is the Mahalanobis distance of
+/// Features of the pretrained ResNet18's first three stages at every position of a grid of 1/8 of the input, projected
+/// to d dimensions (<see cref="PadimOptions.Embedding"/>); one multivariate Gaussian per position. An image's anomaly map is the Mahalanobis distance of
 /// its features to the Gaussian of their position, resized to the image and smoothed; its score is the map's maximum.
 /// The whole detector exports to one ONNX graph that predicts with the core package only.
 /// </summary>
