@@ -65,7 +65,7 @@ var times = sample.Select(p => { var t = Stopwatch.StartNew(); onnx.PredictProba
 Console.WriteLine($"4. One thread: {times[times.Count / 2]:F1} ms per image (median of {times.Count}); model file {new FileInfo(modelPath).Length / 1e6:F1} MB");
 foreach (var item in test.Images.Where(i => i.IsDefect).Take(4))
 {
-    var map = onnx.AnomalyMap(CastingImagePreprocessor.Load(item.Path, onnx.Image));
+    var map = onnx.Heatmap(CastingImagePreprocessor.Load(item.Path, onnx.Image));
     string png = Path.Combine(output, Path.GetFileNameWithoutExtension(item.Path) + ".anomaly.png");
     File.WriteAllBytes(png, HeatmapOverlay.RenderPng(item.Path, map, map.Probability >= 0.5f ? "NG" : "OK"));
     Console.WriteLine($"   {png}: p(anomaly) {map.Probability:F3}, peak at ({map.PeakX}, {map.PeakY})");

@@ -14,13 +14,13 @@ internal static class HeatmapFiles
     /// The heatmap of <paramref name="file"/> (one of <see cref="Images"/> of <paramref name="input"/>) as an overlay under
     /// <paramref name="outFolder"/>; null when the image cannot be read (warned).
     /// </summary>
-    public static Written? Write(CastingOnnxModel network, string file, string input, string outFolder, int? patch)
+    public static Written? Write(CastingOnnxModel network, string file, string input, string outFolder, int? patch, HeatmapSource source = HeatmapSource.Auto)
     {
         string inputRoot = File.Exists(input) ? Path.GetDirectoryName(input)! : input;
         DefectHeatmap map;
         try
         {
-            map = OcclusionHeatmap.Compute(network, file, patch);
+            map = network.Explain(file, source, patch);
         }
         catch (InvalidDataException e)
         {

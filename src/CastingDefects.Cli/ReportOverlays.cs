@@ -4,8 +4,8 @@ using CastingDefects.ML.Inference;
 namespace CastingDefects.Cli;
 
 /// <summary>
-/// Heatmap overlays for an HTML report (<c>--report</c>): the saved binary model's heatmap (an anomaly detector's own map)
-/// blended on each gallery image with its verdict. Multiclass reports keep plain thumbnails.
+/// Heatmap overlays for an HTML report (<c>--report</c>): the saved binary model's heatmap (its own Grad-CAM or anomaly
+/// map; occlusion for a model exported without one) blended on each gallery image with its verdict. Multiclass reports keep plain thumbnails.
 /// </summary>
 internal sealed class ReportOverlays : IDisposable
 {
@@ -20,7 +20,7 @@ internal sealed class ReportOverlays : IDisposable
         var model = CastingOnnxModel.Load(modelPath, intraOpThreads: 1);
         report.Overlay = file =>
         {
-            var map = OcclusionHeatmap.Compute(model, file);
+            var map = model.Explain(file);
             return HeatmapOverlay.RenderPng(file, map, map.Probability >= model.Threshold ? "NG" : "OK");
         };
         return new ReportOverlays(model);

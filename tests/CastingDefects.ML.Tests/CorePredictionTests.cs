@@ -39,6 +39,29 @@ public class CorePredictionTests
         }
         Assert.True(distinct.Count > 1, "the model gives every image the same probability");
 
+        // The heatmap the network computes itself, through ONNX Runtime and through ML.NET's PredictionEngine.
+        Assert.True(onnx.HasHeatmap);
+        var scorer = ml.Transforms.ScoreWithOnnx(File.ReadAllBytes(Asset("paper-gray-64.onnx")), onnx.Image, heatmap: true);
+        var pixels = ml.Transforms.LoadCastingImages(onnx.Image);
+        var explained = pixels.Append(scorer).Fit(ml.Data.LoadFromEnumerable(new[] { new CastingImage { ImagePath = files[0] } }));
+        try
+        {
+            using var heatmaps = ml.Model.CreatePredictionEngine<CastingImage, CastingHeatmapVerdict>(explained);
+            foreach (var file in files.Take(4))
+            {
+                var map = onnx.Explain(file);
+                Assert.Equal(64 * 64, map.Values.Length);
+                Assert.Equal(1f, map.Values.Max()); // scaled to its maximum, not empty
+                var verdict = heatmaps.Predict(new CastingImage { ImagePath = file });
+                Assert.Equal(map.Probability, verdict.Probability, 5);
+                Assert.True(map.Values.Zip(verdict.Heatmap).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
+            }
+        }
+        finally
+        {
+            explained.DisposeModel();
+        }
+
         Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), asm => asm.GetName().Name!.StartsWith("TorchSharp", StringComparison.Ordinal));
         if (File.Exists("/proc/self/maps")) Assert.DoesNotContain("libtorch", File.ReadAllText("/proc/self/maps"));
     }

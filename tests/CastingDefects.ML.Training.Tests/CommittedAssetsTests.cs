@@ -7,7 +7,8 @@ namespace CastingDefects.ML.Training.Tests;
 /// The core tests predict with a model committed under tests/CastingDefects.ML.Tests/assets (the core test project
 /// cannot train). It must be what the current exporter writes: same opset, inputs, outputs, node sequence,
 /// initializer shapes and metadata keys as a paper-gray model exported now. When the exporter changes, this fails:
-/// regenerate the asset with `casting-defects train --image-size 64` and copy the .zip and .onnx over it.
+/// regenerate the asset with `casting-defects train --image-size 64` and copy the .zip and .onnx over it
+/// (paper-gray-64-before-guard.zip stays as it was saved before the image guard existed).
 /// </summary>
 public class CommittedAssetsTests
 {

@@ -9,15 +9,24 @@ namespace CastingDefects.ML.Training.Export;
 /// Exports a trained <see cref="Sequential"/> to ONNX following <see cref="OnnxContract"/>. Inference-mode
 /// BatchNormalization is folded away: backwards into a preceding convolution without activation, or forwards through
 /// max pooling (when every scale is positive), global pooling, dropout and flatten into the next convolution without
-/// zero padding or the next Dense layer. Only where neither is possible does it become a Mul and an Add.
+/// zero padding or the next Dense layer. Only where neither is possible does it become a Mul and an Add. With a
+/// heatmap, the graph also returns the Grad-CAM map (<see cref="Explainability.GradCamPlan"/>).
 /// </summary>
 internal static class SequentialOnnxExporter
 {
-    public static byte[] Export(Sequential model, float threshold, IReadOnlyDictionary<string, string>? extraMetadata, IReadOnlyList<string>? classNames)
+    /// <param name="model">The trained network.</param>
+    /// <param name="threshold">Decision threshold of a binary model.</param>
+    /// <param name="extraMetadata">Metadata added to the graph.</param>
+    /// <param name="classNames">Class names of a multiclass model.</param>
+    /// <param name="heatmap">True: add the heatmap output (the head must admit it); null: add it when the head admits it.</param>
+    public static byte[] Export(Sequential model, float threshold, IReadOnlyDictionary<string, string>? extraMetadata, IReadOnlyList<string>? classNames, bool? heatmap)
     {
         if (threshold is < 0 or > 1 || float.IsNaN(threshold))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a probability in [0, 1].");
         var head = model.Head;
+        string? reason = null;
+        var gradCam = heatmap == false ? null : Explainability.GradCamPlan.TryCreate(model, out reason);
+        if (heatmap == true && gradCam is null) throw new ArgumentException($"No heatmap can be exported: {reason}", nameof(heatmap));
         var module = model.Module;
         bool wasTraining = module.training;
         module.eval();
@@ -28,7 +37,9 @@ internal static class SequentialOnnxExporter
             graph.Input(OnnxContract.InputName, input.Channels, input.Height, input.Width);
             string x = OnnxContract.InputName;
             var shape = input;
-            ChannelAffine? pending = null;
+            ChannelAffine? pending = null, poolAffine = null;
+            string? features = null;
+            var hidden = new List<string>();
             var layers = model.Layers;
             var blocks = module.Blocks;
             for (int i = 0; i < layers.Count; i++)
@@ -39,10 +50,10 @@ internal static class SequentialOnnxExporter
                 switch (layer)
                 {
                     case BatchNormalization bn:
-                        pending = Compose(pending, bn.Affine(block));
+                        pending = pending is null ? bn.Affine(block) : pending.Then(bn.Affine(block));
                         break;
                     case Normalization norm:
-                        pending = Compose(pending, norm.Affine());
+                        pending = pending is null ? norm.Affine() : pending.Then(norm.Affine());
                         break;
                     case Conv2D conv:
                     {
@@ -62,6 +73,11 @@ internal static class SequentialOnnxExporter
                     case Dense dense:
                         x = dense.ExportOnnx(graph, x, shape, block, pending, applyActivation: !last);
                         pending = null;
+                        if (!last && gradCam is not null && i > gradCam.PoolIndex) hidden.Add(x);
+                        break;
+                    case GlobalAveragePooling2D when i == gradCam?.PoolIndex:
+                        (features, poolAffine) = (x, pending);
+                        x = layer.ExportOnnx(graph, x, shape, block);
                         break;
                     case MaxPooling2D or GlobalMaxPooling2D when pending is null || pending.AllScalesPositive:
                     case GlobalAveragePooling2D or Dropout:
@@ -85,6 +101,7 @@ internal static class SequentialOnnxExporter
                 shape = layer.OutputShape(shape);
             }
             if (pending is not null) x = BatchNormalization.ExportAffine(graph, x, shape, pending, "head_in");
+            gradCam?.ExportOnnx(graph, features!, poolAffine, hidden, x);
 
             if (head == HeadKind.SoftmaxN) ExportMulticlassHead(graph, x, model.Classes, classNames ?? Enumerable.Range(0, model.Classes).Select(i => $"class{i}").ToList());
             else ExportHead(graph, head, x, threshold);
@@ -140,18 +157,5 @@ internal static class SequentialOnnxExporter
         graph.Node("Gather", [graph.InitializerStrings("class_names", classNames), index], OnnxContract.ClassName, OnnxGraphBuilder.Int("axis", 0));
         graph.Output(OnnxContract.ScoresName, classes);
         graph.OutputStrings(OnnxContract.ClassName);
-    }
-
-    private static ChannelAffine Compose(ChannelAffine? first, ChannelAffine second)
-    {
-        if (first is null) return second;
-        var scale = new float[second.Scale.Length];
-        var shift = new float[second.Scale.Length];
-        for (int c = 0; c < scale.Length; c++)
-        {
-            scale[c] = first.Scale[c] * second.Scale[c];
-            shift[c] = first.Shift[c] * second.Scale[c] + second.Shift[c];
-        }
-        return new ChannelAffine(scale, shift);
     }
 }

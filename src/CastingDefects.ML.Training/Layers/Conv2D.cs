@@ -44,6 +44,10 @@ public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable
     /// <inheritdoc />
     public override string KerasType => Groups > 1 ? "DepthwiseConv2D" : "Conv2D";
 
+    internal override SpatialMap Spatial(TensorShape input) => SpatialMap.Window(KernelSize, Strides, (Dilation, Dilation),
+        (PaddingMath.Axis(input.Height, KernelSize.Height, Strides.Height, Dilation, Padding).Before,
+         PaddingMath.Axis(input.Width, KernelSize.Width, Strides.Width, Dilation, Padding).Before));
+
     /// <inheritdoc />
     public override TensorShape OutputShape(TensorShape input)
     {

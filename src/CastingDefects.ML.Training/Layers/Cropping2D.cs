@@ -26,6 +26,8 @@ public sealed class Cropping2D : Layer, IChannelPrunable
     /// <inheritdoc />
     public override string KerasType => "Cropping2D";
 
+    internal override SpatialMap Spatial(TensorShape input) => new(1, Top, 1, Left);
+
     /// <inheritdoc />
     public override TensorShape OutputShape(TensorShape input)
     {

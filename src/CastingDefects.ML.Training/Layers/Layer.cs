@@ -56,6 +56,12 @@ public abstract class Layer
     /// <summary>Creates the TorchSharp module, initialised as Keras initialises this layer.</summary>
     public abstract nn.Module<Tensor, Tensor> Build(TensorShape input);
 
+    /// <summary>
+    /// Where the layer's output cells sit on its input (<see cref="SpatialMap"/>); layers that keep positions need not
+    /// override it. Used to place heatmaps of feature maps on the image.
+    /// </summary>
+    internal virtual SpatialMap Spatial(TensorShape input) => SpatialMap.Identity;
+
     /// <summary>Appends ONNX nodes computing this layer and returns the name of its output.</summary>
     internal abstract string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module);
 }

@@ -34,6 +34,12 @@ public abstract class Pooling2D : Layer, IChannelPrunable
         return new TensorShape(input.Channels, h.Output, w.Output);
     }
 
+    internal override SpatialMap Spatial(TensorShape input)
+    {
+        var (h, w) = Pads(input);
+        return SpatialMap.Window((PoolSize, PoolSize), (Strides, Strides), (1, 1), (h.Before, w.Before));
+    }
+
     /// <summary>Padding (before, after) per axis.</summary>
     internal ((int Before, int After) H, (int Before, int After) W) Pads(TensorShape input)
     {

@@ -71,6 +71,8 @@ public sealed class SeparableConv2D : Layer, IHasActivation, IChannelPrunable
     private Conv2D Pointwise() =>
         (Conv2D)new Conv2D(Filters, 1, activation: Activation, useBias: UseBias).WithName(Name + "_pointwise");
 
+    internal override SpatialMap Spatial(TensorShape input) => Depthwise(input).Spatial(input); // the pointwise step keeps positions
+
     /// <inheritdoc />
     public override TensorShape OutputShape(TensorShape input)
     {

@@ -94,6 +94,8 @@ public sealed class ZeroPadding2D : Layer, IChannelPrunable
     /// <inheritdoc />
     public override string KerasType => "ZeroPadding2D";
 
+    internal override SpatialMap Spatial(TensorShape input) => new(1, -Top, 1, -Left);
+
     /// <inheritdoc />
     public override TensorShape OutputShape(TensorShape input) => input.IsImage
         ? new TensorShape(input.Channels, input.Height + Top + Bottom, input.Width + Left + Right)

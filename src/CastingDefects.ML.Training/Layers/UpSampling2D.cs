@@ -23,6 +23,9 @@ public sealed class UpSampling2D : Layer, IChannelPrunable
     /// <inheritdoc />
     public override string KerasType => "UpSampling2D";
 
+    /// <summary>Output cell j repeats input cell floor(j / Size): its centre is (j + 0.5) / Size - 0.5.</summary>
+    internal override SpatialMap Spatial(TensorShape input) => new(1.0 / Size, (1.0 - Size) / (2.0 * Size), 1.0 / Size, (1.0 - Size) / (2.0 * Size));
+
     /// <inheritdoc />
     public override TensorShape OutputShape(TensorShape input) => input.IsImage
         ? new TensorShape(input.Channels, input.Height * Size, input.Width * Size)

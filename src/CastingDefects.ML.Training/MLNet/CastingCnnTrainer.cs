@@ -21,7 +21,7 @@ public sealed class CastingCnnTrainer : CastingCnnTrainerBase
     public override ITransformer Fit(IDataView input)
     {
         var (network, validationView) = Train(input, classes: 2);
-        (Threshold, OnnxModel) = TargetRecallThreshold.Export(MLContext, network.ToOnnx, Options.Threshold, Options.TargetRecall,
+        (Threshold, OnnxModel) = TargetRecallThreshold.Export(MLContext, (t, m) => network.ToOnnx(t, m), Options.Threshold, Options.TargetRecall,
             Options.Image, validationView, Options.LabelColumnName);
         return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }

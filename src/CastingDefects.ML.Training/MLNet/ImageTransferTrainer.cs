@@ -23,7 +23,7 @@ public sealed class ImageTransferTrainer : ImageTransferTrainerBase
     public override ITransformer Fit(IDataView input)
     {
         var result = Train(input, classes: 2);
-        (Threshold, OnnxModel) = TargetRecallThreshold.Export(MLContext, result.Network.ToOnnx, Options.Threshold, Options.TargetRecall,
+        (Threshold, OnnxModel) = TargetRecallThreshold.Export(MLContext, (t, m) => result.Network.ToOnnx(t, m), Options.Threshold, Options.TargetRecall,
             Options.Image, ValidationView, Options.LabelColumnName);
         return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
     }

@@ -256,24 +256,32 @@ public sealed class Sequential : IDisposable
         _ => nn.functional.softmax(logits, 1),
     };
 
-    /// <summary>Exports the trained model to ONNX (opset 17) with BatchNormalization folded where the math allows.</summary>
-    public void ExportOnnx(string path, float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Exports the trained model to ONNX (opset 17) with BatchNormalization folded where the math allows. With
+    /// <paramref name="heatmap"/> the graph also returns its Grad-CAM map (<see cref="Inference.OnnxContract.HeatmapName"/>,
+    /// see <see cref="Explainability.GradCam"/>): null adds it when the head admits it (global average pooling and Dense
+    /// layers, as every architecture of the library), true requires it, false leaves it out.
+    /// </summary>
+    public void ExportOnnx(string path, float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null, bool? heatmap = null)
     {
-        byte[] bytes = ToOnnx(threshold, metadata);
+        byte[] bytes = ToOnnx(threshold, metadata, heatmap);
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     /// <summary>The ONNX model as bytes; see <see cref="ExportOnnx"/>.</summary>
-    public byte[] ToOnnx(float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null) =>
-        SequentialOnnxExporter.Export(this, threshold, metadata, null);
+    public byte[] ToOnnx(float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null, bool? heatmap = null) =>
+        SequentialOnnxExporter.Export(this, threshold, metadata, null, heatmap);
 
-    /// <summary>The ONNX model of a multiclass network: probabilities [N, K] and the predicted class name [N].</summary>
-    public byte[] ToOnnx(IReadOnlyList<string> classNames, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// The ONNX model of a multiclass network: probabilities [N, K], the predicted class name [N] and, as in
+    /// <see cref="ExportOnnx"/>, the heatmap of the predicted class.
+    /// </summary>
+    public byte[] ToOnnx(IReadOnlyList<string> classNames, IReadOnlyDictionary<string, string>? metadata = null, bool? heatmap = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
         if (Head != HeadKind.SoftmaxN || classNames.Count != Classes)
             throw new ArgumentException($"Model '{Name}' has a {Head} head for {Classes} classes; got {classNames.Count} class names.", nameof(classNames));
-        return SequentialOnnxExporter.Export(this, 0.5f, metadata, classNames);
+        return SequentialOnnxExporter.Export(this, 0.5f, metadata, classNames, heatmap);
     }
 
     /// <summary>Saves the weights (TorchSharp format), atomically: an interrupted save leaves the old file intact.</summary>

@@ -14,15 +14,47 @@ public static class CastingModelCatalog
     /// The scoring part of a model: ONNX network on the <c>Features</c> column, then scalar <c>Score</c>,
     /// <c>Probability</c> and <c>PredictedLabel</c>.
     /// </summary>
-    public static IEstimator<ITransformer> ScoreWithOnnx(this TransformsCatalog catalog, byte[] onnxModel, CastingImageOptions image)
+    public static IEstimator<ITransformer> ScoreWithOnnx(this TransformsCatalog catalog, byte[] onnxModel, CastingImageOptions image) =>
+        ScoreWithOnnx(catalog, onnxModel, image, heatmap: false);
+
+    /// <summary>
+    /// The scoring part of a model; with <paramref name="heatmap"/> also the network's own heatmap as column
+    /// <c>Heatmap</c> (H x W values, see <see cref="CastingHeatmapVerdict"/>): the Grad-CAM output of a classifier
+    /// exported with it, or an anomaly detector's map. A network without one is refused, naming what to do.
+    /// </summary>
+    public static IEstimator<ITransformer> ScoreWithOnnx(this TransformsCatalog catalog, byte[] onnxModel, CastingImageOptions image, bool heatmap)
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
+        ArgumentNullException.ThrowIfNull(image);
+        string? map = null;
+        if (heatmap)
+        {
+            List<string> outputs;
+            try
+            {
+                using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL };
+                using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnxModel, options);
+                outputs = session.OutputMetadata.Keys.ToList();
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+            {
+                throw new InvalidDataException($"The ONNX network is not valid: {e.Message}", e);
+            }
+            map = outputs.Contains(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName
+                : outputs.Contains(OnnxContract.AnomalyMapName) ? OnnxContract.AnomalyMapName
+                : throw new ArgumentException("The ONNX network has no heatmap output: export it with its heatmap (Sequential.ToOnnx(heatmap: true)).", nameof(heatmap));
+        }
+        string[] onnxOutputs = map is null
+            ? [OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName]
+            : [OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName, map];
         var shapes = new Dictionary<string, int[]> { [OnnxContract.InputName] = [1, image.Channels, image.Height, image.Width] };
-        return new SelfCleaningOnnxEstimator(onnxModel, file => catalog.ApplyOnnxModel(
-                [OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName],
-                [OnnxContract.InputName], file, shapes, gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
-            .Append(catalog.CustomMapping(new ScoreColumnsMappingFactory().GetMapping(), ScoreColumnsMappingFactory.ContractName))
-            .Append(catalog.DropColumns(OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName)));
+        return new SelfCleaningOnnxEstimator(onnxModel, file =>
+        {
+            IEstimator<ITransformer> chain = catalog.ApplyOnnxModel(onnxOutputs, [OnnxContract.InputName], file, shapes, gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
+                .Append(catalog.CustomMapping(new ScoreColumnsMappingFactory().GetMapping(), ScoreColumnsMappingFactory.ContractName));
+            if (map is not null) chain = chain.Append(catalog.CopyColumns(nameof(CastingHeatmapVerdict.Heatmap), map));
+            return chain.Append(catalog.DropColumns(onnxOutputs));
+        });
     }
 
     /// <summary>

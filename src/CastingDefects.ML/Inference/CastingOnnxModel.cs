@@ -39,32 +39,59 @@ public sealed class CastingOnnxModel : IDisposable
         Architecture = meta.TryGetValue(OnnxContract.ArchitectureKey, out var a) ? a : "unknown";
         IsAnomalyDetector = meta.TryGetValue(OnnxContract.TaskKey, out var task) && task == OnnxContract.AnomalyTask
             && _session.OutputMetadata.ContainsKey(OnnxContract.AnomalyMapName);
+        _heatmapOutput = IsAnomalyDetector ? OnnxContract.AnomalyMapName
+            : _session.OutputMetadata.ContainsKey(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName : null;
     }
 
-    /// <summary>True for an anomaly detector fitted on good images (it returns its own anomaly map: <see cref="AnomalyMap"/>).</summary>
+    private readonly string? _heatmapOutput;
+
+    /// <summary>True for an anomaly detector fitted on good images (its <see cref="Heatmap"/> is its anomaly map).</summary>
     public bool IsAnomalyDetector { get; }
 
     /// <summary>
-    /// The anomaly map of one preprocessed image (C x H x W in [0, 1]) as the detector computes it, scaled to [0, 1]
-    /// by its maximum, with the verdict's probability and the map's peak. Only for <see cref="IsAnomalyDetector"/> models.
+    /// True when the network computes its own heatmap: an anomaly detector's anomaly map, or the Grad-CAM output of a
+    /// classifier exported with it (<see cref="OnnxContract.HeatmapName"/>). Other models are explained by
+    /// <see cref="OcclusionHeatmap"/>.
     /// </summary>
-    public DefectHeatmap AnomalyMap(float[] pixels)
+    public bool HasHeatmap => _heatmapOutput is not null;
+
+    /// <summary>
+    /// The network's own heatmap of one preprocessed image (C x H x W in [0, 1]), scaled to [0, 1] by its maximum, with
+    /// the probability (of the defect; of the predicted class for a multiclass model) and the map's peak. Only for
+    /// <see cref="HasHeatmap"/> models.
+    /// </summary>
+    public DefectHeatmap Heatmap(float[] pixels)
     {
         ArgumentNullException.ThrowIfNull(pixels);
-        if (!IsAnomalyDetector) throw new InvalidOperationException($"Model '{Architecture}' is a classifier; it has no anomaly map (use OcclusionHeatmap).");
+        if (_heatmapOutput is not { } output)
+            throw new InvalidOperationException($"Model '{Architecture}' was exported without a heatmap output (use OcclusionHeatmap, or export it again with its heatmap).");
         if (pixels.Length != Image.FeatureLength)
             throw new ArgumentException($"The model takes one image of {Image.Channels}x{Image.Height}x{Image.Width} ({Image.FeatureLength} values); got {pixels.Length}.", nameof(pixels));
         using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, Image.Channels, Image.Height, Image.Width]);
         using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input], [OnnxContract.ProbabilityName, OnnxContract.AnomalyMapName]);
-        float probability = outputs[0].GetTensorDataAsSpan<float>()[0];
+        string probabilityOutput = _session.OutputMetadata.ContainsKey(OnnxContract.ProbabilityName) ? OnnxContract.ProbabilityName : OnnxContract.ScoresName;
+        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input], [probabilityOutput, output]);
+        float probability = outputs[0].GetTensorDataAsSpan<float>().ToArray().Max(); // one value, or the class probabilities
         var map = outputs[1].GetTensorDataAsSpan<float>().ToArray();
-        int peak = 0;
-        for (int i = 1; i < map.Length; i++) if (map[i] > map[peak]) peak = i;
-        float max = map[peak];
+        float max = map.Max();
         if (max > 0) for (int i = 0; i < map.Length; i++) map[i] = Math.Max(0, map[i] / max);
-        return new DefectHeatmap(Image.Width, Image.Height, map, probability, peak % Image.Width, peak / Image.Width);
+        return DefectHeatmap.FromValues(Image.Width, Image.Height, map, probability);
     }
+
+    /// <summary>
+    /// The heatmap of one preprocessed image from <paramref name="source"/>: by default the network's own map
+    /// (<see cref="Heatmap"/>) when it has one, else occlusion sensitivity with <paramref name="patchSize"/>.
+    /// </summary>
+    public DefectHeatmap Explain(float[] pixels, HeatmapSource source = HeatmapSource.Auto, int? patchSize = null) => source switch
+    {
+        HeatmapSource.Model => Heatmap(pixels),
+        HeatmapSource.Occlusion => OcclusionHeatmap.Compute(this, pixels, patchSize),
+        _ => HasHeatmap ? Heatmap(pixels) : OcclusionHeatmap.Compute(this, pixels, patchSize),
+    };
+
+    /// <summary>The heatmap of an image file, decoded and preprocessed for this model; see <see cref="Explain(float[], HeatmapSource, int?)"/>.</summary>
+    public DefectHeatmap Explain(string imagePath, HeatmapSource source = HeatmapSource.Auto, int? patchSize = null) =>
+        Explain(CastingImagePreprocessor.Load(imagePath, Image), source, patchSize);
 
     /// <summary>
     /// Loads an .onnx file, or the network inside a model .zip saved with <c>mlContext.Model.Save</c>; a missing,

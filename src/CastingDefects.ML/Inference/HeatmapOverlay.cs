@@ -44,6 +44,36 @@ public static class HeatmapOverlay
         return png.ToArray();
     }
 
+    /// <summary>
+    /// A contact sheet: the overlays (PNG bytes, as <see cref="RenderPng"/> writes them) side by side, each fitted into
+    /// a <paramref name="tile"/> x <paramref name="tile"/> cell, <paramref name="columns"/> per row; as PNG bytes.
+    /// </summary>
+    public static byte[] Sheet(IReadOnlyList<byte[]> overlays, int tile = 240, int columns = 4)
+    {
+        ArgumentNullException.ThrowIfNull(overlays);
+        if (overlays.Count == 0) throw new ArgumentException("A sheet needs at least one overlay.", nameof(overlays));
+        if (tile < 16) throw new ArgumentOutOfRangeException(nameof(tile), tile, "Tiles must be at least 16 pixels.");
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "At least one column.");
+        const int gap = 4;
+        int cols = Math.Min(columns, overlays.Count), rows = (overlays.Count + cols - 1) / cols;
+        using var surface = SKSurface.Create(new SKImageInfo(gap + cols * (tile + gap), gap + rows * (tile + gap), SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        canvas.Clear(new SKColor(40, 40, 40));
+        using var paint = new SKPaint { FilterQuality = SKFilterQuality.High };
+        for (int i = 0; i < overlays.Count; i++)
+        {
+            using var bitmap = SKBitmap.Decode(overlays[i]) ?? throw new InvalidDataException($"Overlay {i} is not a decodable image.");
+            float scale = Math.Min((float)tile / bitmap.Width, (float)tile / bitmap.Height);
+            float w = bitmap.Width * scale, h = bitmap.Height * scale;
+            float x = gap + i % cols * (tile + gap) + (tile - w) / 2, y = gap + i / cols * (tile + gap) + (tile - h) / 2;
+            canvas.DrawBitmap(bitmap, new SKRect(x, y, x + w, y + h), paint);
+        }
+        canvas.Flush();
+        using var snapshot = surface.Snapshot();
+        using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
     /// <summary>Blue (low) through green and yellow to red (high); transparent where the map is near zero.</summary>
     private static SKColor Color(float v)
     {

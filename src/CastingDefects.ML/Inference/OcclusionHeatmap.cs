@@ -16,7 +16,7 @@ public static class OcclusionHeatmap
     /// <summary>
     /// The heatmap of one preprocessed image (<paramref name="pixels"/>, [C, H, W] at the model's input size, as
     /// <see cref="Data.CastingImagePreprocessor"/> writes it). An anomaly detector needs no occlusion: its own anomaly
-    /// map is returned (<see cref="CastingOnnxModel.AnomalyMap"/>).
+    /// map is returned (<see cref="CastingOnnxModel.Heatmap"/>).
     /// </summary>
     /// <param name="model">A binary classifier or anomaly detector exported by the library.</param>
     /// <param name="pixels">The image, preprocessed for <paramref name="model"/>.</param>
@@ -27,7 +27,7 @@ public static class OcclusionHeatmap
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pixels);
-        if (model.IsAnomalyDetector) return model.AnomalyMap(pixels);
+        if (model.IsAnomalyDetector) return model.Heatmap(pixels);
         var image = model.Image;
         int width = image.Width, height = image.Height, channels = image.Channels, plane = width * height;
         if (pixels.Length != image.FeatureLength)
@@ -88,13 +88,9 @@ public static class OcclusionHeatmap
             values[i] = counts[i] == 0 ? 0 : (float)(sums[i] / counts[i]);
             max = Math.Max(max, values[i]);
         }
-        long sx = 0, sy = 0, ties = 0;
-        for (int i = 0; i < plane; i++)
-        {
-            if (max > 0) values[i] /= max;
-            if (values[i] == (max > 0 ? 1f : 0f)) { sx += i % width; sy += i / width; ties++; }
-        }
-        return new DefectHeatmap(width, height, values, p0, (int)Math.Round((double)sx / ties), (int)Math.Round((double)sy / ties));
+        if (max > 0)
+            for (int i = 0; i < plane; i++) values[i] /= max;
+        return DefectHeatmap.FromValues(width, height, values, p0);
     }
 
     /// <summary>The heatmap of an image file, decoded and preprocessed for <paramref name="model"/>.</summary>

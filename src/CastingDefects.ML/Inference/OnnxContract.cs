@@ -4,7 +4,8 @@ namespace CastingDefects.ML.Inference;
 /// Names shared by the ONNX graphs the library exports and the ML.NET pipelines that run them. A network takes
 /// <see cref="InputName"/>, float [N, C, H, W] scaled to [0, 1], and returns three [N] outputs: the logit, the
 /// probability of the defect class, and the decision at the threshold stored in the graph. An anomaly detector has the
-/// same three outputs (its logit is the scaled distance to the threshold) plus the raw score and the anomaly map.
+/// same three outputs (its logit is the scaled distance to the threshold) plus the raw score and the anomaly map; a
+/// classifier exported with its heatmap adds <see cref="HeatmapName"/>.
 /// </summary>
 public static class OnnxContract
 {
@@ -31,6 +32,12 @@ public static class OnnxContract
 
     /// <summary>Anomaly detector output: the per-pixel anomaly map at the input size, float [N, 1, H, W].</summary>
     public const string AnomalyMapName = "onnx_anomaly_map";
+
+    /// <summary>
+    /// Classifier output (optional): the Grad-CAM heatmap of the predicted defect (binary) or class (multiclass) at the
+    /// input size, each image's map scaled to a maximum of 1, float [N, 1, H, W].
+    /// </summary>
+    public const string HeatmapName = "onnx_heatmap";
 
     /// <summary>Metadata key: what the network does; absent for classifiers, <see cref="AnomalyTask"/> for anomaly detectors.</summary>
     public const string TaskKey = "castingdefects.task";

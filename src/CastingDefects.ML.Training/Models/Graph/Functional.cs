@@ -83,6 +83,19 @@ public sealed class Functional : Layer
         ? OutputTensor.Shape
         : throw new ArgumentException($"{Name}: the model was built for inputs {InputShape}, got {input}.");
 
+    /// <summary>
+    /// Composed along the first inputs from the output back to the input: the branches a merge joins (a residual
+    /// shortcut and its block) cover the same positions.
+    /// </summary>
+    internal override SpatialMap Spatial(TensorShape input)
+    {
+        OutputShape(input);
+        var map = SpatialMap.Identity;
+        for (var node = OutputTensor.Node; node is not null; node = node.Inputs[0].Node)
+            map = node.Layer.Spatial(node.Inputs[0].Shape).Then(map);
+        return map;
+    }
+
     /// <inheritdoc />
     public override long TrainableParameters(TensorShape input) => _nodes.Sum(n => n.Layer.EffectiveTrainable(n.Inputs[0].Shape));
 
