@@ -39,7 +39,8 @@ internal static class ExplainCommand
             var source = parse.GetValue(method) switch { "gradcam" => HeatmapSource.Model, "occlusion" => HeatmapSource.Occlusion, _ => HeatmapSource.Auto };
             if (source == HeatmapSource.Model && !network.HasHeatmap)
                 throw new ArgumentException($"--method gradcam: model '{Path.GetFullPath(modelPath)}' was saved without a heatmap output (train it again, or use --method occlusion).");
-            string used = source == HeatmapSource.Occlusion || !network.HasHeatmap ? "occlusion" : network.IsAnomalyDetector ? "anomaly-map" : "gradcam";
+            string used = network.IsAnomalyDetector ? "anomaly-map" // a detector's own map, whatever the method
+                : source == HeatmapSource.Occlusion || !network.HasHeatmap ? "occlusion" : "gradcam";
             var results = new List<object>();
             var sheetFiles = new List<string>();
             foreach (var file in files)
@@ -49,8 +50,7 @@ internal static class ExplainCommand
                 results.Add(new { path = w.Path, verdict = w.Verdict, probability = w.Probability, heatmap = w.Heatmap, peak_x = w.PeakX, peak_y = w.PeakY });
                 if (!parse.GetValue(json)) Console.WriteLine($"{w.Verdict} {w.Probability:0.0000} {w.Name} -> {w.Heatmap} (peak at {w.PeakX},{w.PeakY})");
             }
-            var written = results.Count;
-            if (sheetPath is not null && written > 0)
+            if (sheetPath is not null && sheetFiles.Count > 0)
             {
                 var overlays = sheetFiles.Take(24).Select(File.ReadAllBytes).ToList();
                 byte[] png = HeatmapOverlay.Sheet(overlays);

@@ -92,6 +92,29 @@ public class CorePredictionTests
         }
     }
 
+    [Fact]
+    public void A_batch_split_into_cache_sized_calls_on_one_thread_gives_every_image_its_own_probability()
+    {
+        // 64x64 images: 16 per call on one thread, so 37 images run as 16 + 16 + 5; with two threads in one call.
+        using var dir = new TempDir();
+        string data = TestImages.Dataset(dir, defective: 19, good: 18, size: 96, seed: 23);
+        var files = Directory.GetFiles(data, "*.jpeg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(37, files.Length);
+        var pixels = files.SelectMany(f => CastingImagePreprocessor.Load(f, CastingImageOptions.Square(64))).ToArray();
+        using var oneThread = CastingOnnxModel.Load(Asset("paper-gray-64.onnx"), intraOpThreads: 1);
+        using var twoThreads = CastingOnnxModel.Load(Asset("paper-gray-64.onnx"), intraOpThreads: 2);
+        var tiled = oneThread.PredictProbabilities(pixels, 37);
+        var whole = twoThreads.PredictProbabilities(pixels, 37);
+        Assert.Equal(37, tiled.Length);
+        for (int n = 0; n < 37; n++)
+        {
+            float alone = oneThread.PredictProbabilities(pixels.AsSpan(n * 64 * 64, 64 * 64).ToArray(), 1)[0];
+            Assert.Equal(alone, tiled[n], 1e-5f);
+            Assert.Equal(alone, whole[n], 1e-5f);
+        }
+        Assert.True(tiled.Distinct().Count() > 30, "the images got the same probabilities: the calls were not kept apart");
+    }
+
     private sealed class SyncProgress(Action<int> report) : IProgress<int>
     {
         public void Report(int value) => report(value);
