@@ -240,6 +240,25 @@ public class HeatmapTests(Xunit.Abstractions.ITestOutputHelper output)
             {
                 scorer.DisposeModel();
             }
+            // The multiclass scoring chain: the predicted class's map.
+            var threeClasses = networks[2];
+            string[] names = ["a", "b", "c"];
+            var multiScorer = ml.Transforms.ScoreWithOnnxMulticlass(ml, threeClasses.ToOnnx(names), image, names, heatmap: true).Fit(view);
+            try
+            {
+                var engine = ml.Model.CreatePredictionEngine<Pixels64, CastingClassHeatmapVerdict>(multiScorer);
+                for (int n = 0; n < 4; n++)
+                {
+                    var verdict = engine.Predict(new Pixels64 { Features = Image(data, n) });
+                    var expected = GradCam.Compute(threeClasses, Image(data, n));
+                    Assert.True(verdict.Heatmap.Zip(expected.Values).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
+                    Assert.Equal(expected.Probability, verdict.Score.Max(), 1e-4);
+                }
+            }
+            finally
+            {
+                multiScorer.DisposeModel();
+            }
             var refused = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithOnnx(binary.ToOnnx(heatmap: false), image, heatmap: true));
             Assert.Contains("heatmap", refused.Message);
             // Heads without a closed form: exporting the heatmap is refused, naming why, and left out by default; Grad-CAM

@@ -26,24 +26,7 @@ public static class CastingModelCatalog
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
         ArgumentNullException.ThrowIfNull(image);
-        string? map = null;
-        if (heatmap)
-        {
-            List<string> outputs;
-            try
-            {
-                using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL };
-                using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnxModel, options);
-                outputs = session.OutputMetadata.Keys.ToList();
-            }
-            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
-            {
-                throw new InvalidDataException($"The ONNX network is not valid: {e.Message}", e);
-            }
-            map = outputs.Contains(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName
-                : outputs.Contains(OnnxContract.AnomalyMapName) ? OnnxContract.AnomalyMapName
-                : throw new ArgumentException("The ONNX network has no heatmap output: export it with its heatmap (Sequential.ToOnnx(heatmap: true)).", nameof(heatmap));
-        }
+        string? map = heatmap ? HeatmapOutput(onnxModel) : null;
         string[] onnxOutputs = map is null
             ? [OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName]
             : [OnnxContract.LogitName, OnnxContract.ProbabilityName, OnnxContract.DecisionName, map];
@@ -55,6 +38,25 @@ public static class CastingModelCatalog
             if (map is not null) chain = chain.Append(catalog.CopyColumns(nameof(CastingHeatmapVerdict.Heatmap), map));
             return chain.Append(catalog.DropColumns(onnxOutputs));
         });
+    }
+
+    /// <summary>The name of the network's heatmap output (Grad-CAM or anomaly map); refused, naming what to do, when it has none.</summary>
+    internal static string HeatmapOutput(byte[] onnxModel)
+    {
+        List<string> outputs;
+        try
+        {
+            using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL };
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnxModel, options);
+            outputs = session.OutputMetadata.Keys.ToList();
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"The ONNX network is not valid: {e.Message}", e);
+        }
+        return outputs.Contains(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName
+            : outputs.Contains(OnnxContract.AnomalyMapName) ? OnnxContract.AnomalyMapName
+            : throw new ArgumentException("The ONNX network has no heatmap output: export it with its heatmap (Sequential.ToOnnx(heatmap: true)).", "heatmap");
     }
 
     /// <summary>

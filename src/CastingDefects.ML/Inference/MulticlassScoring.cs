@@ -51,19 +51,27 @@ public static class MulticlassScoring
 
     /// <summary>
     /// The scoring part of a multiclass model: ONNX network on <c>Features</c>, then <c>Score</c> (class
-    /// probabilities, in <paramref name="classNames"/> order) and <c>PredictedLabel</c> (a key over the class names).
+    /// probabilities, in <paramref name="classNames"/> order) and <c>PredictedLabel</c> (a key over the class names);
+    /// with <paramref name="heatmap"/> also <c>Heatmap</c>, the predicted class's Grad-CAM map (see
+    /// <see cref="CastingClassHeatmapVerdict"/>).
     /// </summary>
     public static IEstimator<ITransformer> ScoreWithOnnxMulticlass(this TransformsCatalog catalog, MLContext mlContext, byte[] onnxModel,
-        CastingImageOptions image, IReadOnlyList<string> classNames)
+        CastingImageOptions image, IReadOnlyList<string> classNames, bool heatmap = false)
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
+        ArgumentNullException.ThrowIfNull(image);
+        string? map = heatmap ? CastingModelCatalog.HeatmapOutput(onnxModel) : null;
+        string[] outputs = map is null ? [OnnxContract.ScoresName, OnnxContract.ClassName] : [OnnxContract.ScoresName, OnnxContract.ClassName, map];
         var shapes = new Dictionary<string, int[]> { [OnnxContract.InputName] = [1, image.Channels, image.Height, image.Width] };
-        return new SelfCleaningOnnxEstimator(onnxModel, file => catalog.ApplyOnnxModel([OnnxContract.ScoresName, OnnxContract.ClassName], [OnnxContract.InputName], file, shapes,
-                gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
-            .Append(catalog.CustomMapping(new PredictedClassMappingFactory().GetMapping(), PredictedClassMappingFactory.ContractName))
-            .Append(catalog.MapClassNamesToKey(mlContext, classNames, "PredictedLabel", "PredictedClass"))
-            .Append(catalog.CopyColumns("Score", OnnxContract.ScoresName))
-            .Append(catalog.DropColumns(OnnxContract.ScoresName, OnnxContract.ClassName, "PredictedClass")));
+        return new SelfCleaningOnnxEstimator(onnxModel, file =>
+        {
+            var chain = catalog.ApplyOnnxModel(outputs, [OnnxContract.InputName], file, shapes, gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
+                .Append(catalog.CustomMapping(new PredictedClassMappingFactory().GetMapping(), PredictedClassMappingFactory.ContractName))
+                .Append(catalog.MapClassNamesToKey(mlContext, classNames, "PredictedLabel", "PredictedClass"))
+                .Append(catalog.CopyColumns("Score", OnnxContract.ScoresName));
+            IEstimator<ITransformer> all = map is null ? chain : chain.Append(catalog.CopyColumns(nameof(CastingClassHeatmapVerdict.Heatmap), map));
+            return all.Append(catalog.DropColumns([.. outputs, "PredictedClass"]));
+        });
     }
 
     private sealed class KeyRow
