@@ -100,6 +100,20 @@ public class MLNetTrainerTests
         Assert.Contains(output, c => c.Name == "Probability");
         Assert.Contains(output, c => c.Name == "PredictedLabel");
         Assert.Contains(output, c => c.Name == "Features");
+        Assert.All(output.Where(c => c.Name is "Score" or "Probability"), c => Assert.Equal((SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single), (c.Kind, c.ItemType)));
+
+        // Multiclass trainers declare ML.NET's multiclass columns: a vector of scores and a key for the predicted class.
+        foreach (var multiclass in new IEstimator<ITransformer>[]
+            { ml.MulticlassClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image }), ml.MulticlassClassification.Trainers.ImageTransfer() })
+        {
+            var columns = multiclass.GetOutputSchema(shape);
+            var score = Assert.Single(columns, c => c.Name == "Score");
+            Assert.Equal((SchemaShape.Column.VectorKind.Vector, (DataViewType)NumberDataViewType.Single), (score.Kind, score.ItemType));
+            var predicted = Assert.Single(columns, c => c.Name == "PredictedLabel");
+            Assert.True(predicted.IsKey);
+            Assert.Equal(NumberDataViewType.UInt32, predicted.ItemType);
+            Assert.Contains(columns, c => c.Name == "Features");
+        }
     }
 
     [Fact]

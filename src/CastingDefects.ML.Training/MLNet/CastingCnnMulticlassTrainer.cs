@@ -30,5 +30,5 @@ public sealed class CastingCnnMulticlassTrainer : CastingCnnTrainerBase
     }
 
     /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.RequireFeatures(inputSchema, Options.FeatureColumnName);
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Multiclass(inputSchema, Options.FeatureColumnName);
 }

@@ -28,5 +28,5 @@ public sealed class ImageTransferMulticlassTrainer : ImageTransferTrainerBase
     }
 
     /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.RequireFeatures(inputSchema, Options.FeatureColumnName);
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Multiclass(inputSchema, Options.FeatureColumnName);
 }
