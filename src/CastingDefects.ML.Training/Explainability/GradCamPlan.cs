@@ -76,7 +76,7 @@ internal sealed class GradCamPlan
             shape = layers[i].OutputShape(shape);
             if (shape.IsImage && shape.Height * shape.Width > 1) feature = i;
         }
-        while (feature >= 0 && layers[feature] is BatchNormalization or Normalization or Dropout) feature--;
+        feature = SkipChannelMaps(layers, feature);
         if (feature < 0) throw new ArgumentException($"Model '{model.Name}' has no feature maps to explain ({reason})", nameof(model));
         return new GradCamPlan(model, feature, -1, []);
     }
@@ -109,11 +109,20 @@ internal sealed class GradCamPlan
             }
         }
         if (dense.Count == 0) { reason = $"Model '{model.Name}' has no Dense layer after its global pooling."; return null; }
-        int feature = pool - 1;
-        while (feature >= 0 && layers[feature] is BatchNormalization or Normalization or Dropout) feature--;
+        int feature = SkipChannelMaps(layers, pool - 1);
         if (feature < 0) { reason = $"Model '{model.Name}' has no feature maps before its global pooling."; return null; }
         _ = model.Head; // throws for a head that is not a classifier's
         return new GradCamPlan(model, feature, pool, dense);
+    }
+
+    /// <summary>
+    /// The last index at or before <paramref name="index"/> whose layer is not a per-channel affine map or dropout: the
+    /// feature maps Grad-CAM weighs are the last convolution's (or backbone's), not a BatchNormalization after it.
+    /// </summary>
+    private static int SkipChannelMaps(IReadOnlyList<Layer> layers, int index)
+    {
+        while (index >= 0 && layers[index] is BatchNormalization or Normalization or Dropout) index--;
+        return index;
     }
 
     /// <summary>
