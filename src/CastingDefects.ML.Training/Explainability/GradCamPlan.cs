@@ -2,8 +2,6 @@ using CastingDefects.ML.Inference;
 using CastingDefects.ML.Training.Export;
 using CastingDefects.ML.Training.Layers;
 using CastingDefects.ML.Training.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace CastingDefects.ML.Training.Explainability;
 
