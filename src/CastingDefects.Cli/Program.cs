@@ -8,6 +8,7 @@ root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchmarkCommand.Create());

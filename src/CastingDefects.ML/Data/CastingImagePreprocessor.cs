@@ -30,7 +30,25 @@ public static class CastingImagePreprocessor
     public static void Load(string path, CastingImageOptions options, Span<float> destination)
     {
         CheckLength(options, destination.Length);
-        using var bitmap = Render(path, options);
+        using var bitmap = Render(Decode(path), options);
+        Write(bitmap, options, destination);
+    }
+
+    /// <summary>
+    /// Writes the pixel vector of an encoded image held in memory (an upload, a camera frame: JPEG, PNG, BMP…) into
+    /// <paramref name="destination"/>, with the same numbers as the file overloads give for the same bytes. Stricter
+    /// than a file, which ML.NET's loader would also accept: a truncated image is refused instead of decoded in part.
+    /// <paramref name="name"/> names the image in the error.
+    /// </summary>
+    public static void Load(ReadOnlyMemory<byte> encoded, string name, CastingImageOptions options, Span<float> destination)
+    {
+        CheckLength(options, destination.Length);
+        using var bitmap = Render(Decode(encoded, name), options);
+        Write(bitmap, options, destination);
+    }
+
+    private static void Write(SKBitmap bitmap, CastingImageOptions options, Span<float> destination)
+    {
         var bytes = bitmap.GetPixelSpan();
         bool bgra = bitmap.ColorType == SKColorType.Bgra8888;
         int plane = options.Width * options.Height, stride = bitmap.RowBytes;
@@ -53,7 +71,7 @@ public static class CastingImagePreprocessor
     public static void LoadBytes(string path, CastingImageOptions options, Span<byte> destination)
     {
         CheckLength(options, destination.Length);
-        using var bitmap = Render(path, options);
+        using var bitmap = Render(Decode(path), options);
         var bytes = bitmap.GetPixelSpan();
         bool bgra = bitmap.ColorType == SKColorType.Bgra8888;
         int plane = options.Width * options.Height, stride = bitmap.RowBytes;
@@ -75,11 +93,39 @@ public static class CastingImagePreprocessor
             throw new ArgumentException($"Destination holds {length} values; {options.Channels}x{options.Height}x{options.Width} needs {options.FeatureLength}.", "destination");
     }
 
-    /// <summary>Decode, resize into the target (aspect kept, padded) and, for grayscale, convert, as ML.NET's transforms do.</summary>
-    private static SKBitmap Render(string path, CastingImageOptions options)
+    private static SKBitmap Decode(string path)
     {
         ImageGuard.Check(path); // header first: no pixel buffer for a bomb
-        using var decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' is not a decodable image.");
+        return SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' is not a decodable image.");
+    }
+
+    /// <summary>
+    /// Decodes as <see cref="SKBitmap.Decode(SKCodec)"/> does (the codec's own colour type, premultiplied, no colour
+    /// space), after <see cref="ImageGuard"/>'s header check, refusing incomplete data instead of filling it in.
+    /// </summary>
+    private static SKBitmap Decode(ReadOnlyMemory<byte> encoded, string name)
+    {
+        if (encoded.IsEmpty) throw new InvalidDataException($"'{name}': empty image (0 bytes).");
+        using var data = SKData.CreateCopy(encoded.Span);
+        using var codec = SKCodec.Create(data) ?? throw new InvalidDataException($"'{name}': not a decodable image (not JPEG, PNG, BMP, GIF or WebP data).");
+        if (ImageGuard.Inspect(codec.Info, encoded.Length, ImageProbe.DefaultMaxPixels) is { } refused)
+            throw new InvalidDataException($"'{name}': {refused}");
+        var info = codec.Info;
+        if (info.AlphaType == SKAlphaType.Unpremul) info.AlphaType = SKAlphaType.Premul;
+        info.ColorSpace = null;
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result == SKCodecResult.Success) return bitmap;
+        bitmap.Dispose();
+        throw new InvalidDataException(result == SKCodecResult.IncompleteInput
+            ? $"'{name}': the image data is cut short (truncated); refused"
+            : $"'{name}': the image data cannot be decoded ({result}).");
+    }
+
+    /// <summary>Resize into the target (aspect kept, padded) and, for grayscale, convert, as ML.NET's transforms do; disposes <paramref name="decoded"/>.</summary>
+    private static SKBitmap Render(SKBitmap decoded, CastingImageOptions options)
+    {
+        using var _ = decoded;
         using var source = decoded.ColorType is SKColorType.Bgra8888 or SKColorType.Rgba8888 ? null : decoded.Copy(SKColorType.Bgra8888);
         var image = source ?? decoded;
 

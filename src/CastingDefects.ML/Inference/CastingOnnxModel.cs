@@ -39,6 +39,8 @@ public sealed class CastingOnnxModel : IDisposable
         Architecture = meta.TryGetValue(OnnxContract.ArchitectureKey, out var a) ? a : "unknown";
         IsAnomalyDetector = meta.TryGetValue(OnnxContract.TaskKey, out var task) && task == OnnxContract.AnomalyTask
             && _session.OutputMetadata.ContainsKey(OnnxContract.AnomalyMapName);
+        Classes = meta.TryGetValue(OnnxContract.ClassesKey, out var classes) && _session.OutputMetadata.ContainsKey(OnnxContract.ScoresName)
+            ? classes.Split('|') : [];
         _tile = intraOpThreads == 1 ? Math.Max(1, PixelsPerCallOnOneThread / (Image.Width * Image.Height)) : int.MaxValue;
         _heatmapOutput = IsAnomalyDetector ? OnnxContract.AnomalyMapName
             : _session.OutputMetadata.ContainsKey(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName : null;
@@ -68,15 +70,67 @@ public sealed class CastingOnnxModel : IDisposable
             throw new InvalidOperationException($"Model '{Architecture}' was exported without a heatmap output (use OcclusionHeatmap, or export it again with its heatmap).");
         if (pixels.Length != Image.FeatureLength)
             throw new ArgumentException($"The model takes one image of {Image.Channels}x{Image.Height}x{Image.Width} ({Image.FeatureLength} values); got {pixels.Length}.", nameof(pixels));
+        return RunOne(pixels, output).Map!;
+    }
+
+    /// <summary>
+    /// One image through the network: its probabilities (the defect's, or every class's) and, when
+    /// <paramref name="heatmapOutput"/> is given, its map scaled to [0, 1] by its maximum.
+    /// </summary>
+    private (float[] Probabilities, DefectHeatmap? Map) RunOne(float[] pixels, string? heatmapOutput)
+    {
         using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, Image.Channels, Image.Height, Image.Width]);
         using var runOptions = new RunOptions();
-        string probabilityOutput = _session.OutputMetadata.ContainsKey(OnnxContract.ProbabilityName) ? OnnxContract.ProbabilityName : OnnxContract.ScoresName;
-        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input], [probabilityOutput, output]);
-        float probability = outputs[0].GetTensorDataAsSpan<float>().ToArray().Max(); // one value, or the class probabilities
+        string probabilityOutput = Classes.Count > 0 ? OnnxContract.ScoresName : OnnxContract.ProbabilityName;
+        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input],
+            heatmapOutput is null ? [probabilityOutput] : [probabilityOutput, heatmapOutput]);
+        var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        if (heatmapOutput is null) return (probabilities, null);
         var map = outputs[1].GetTensorDataAsSpan<float>().ToArray();
         float max = map.Max();
         if (max > 0) for (int i = 0; i < map.Length; i++) map[i] = Math.Max(0, map[i] / max);
-        return DefectHeatmap.FromValues(Image.Width, Image.Height, map, probability);
+        return (probabilities, DefectHeatmap.FromValues(Image.Width, Image.Height, map, probabilities.Max()));
+    }
+
+    /// <summary>
+    /// Class names of a multiclass model, in the order of its probabilities; empty for a binary (OK/NG) model and an
+    /// anomaly detector.
+    /// </summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>
+    /// Classifies one preprocessed image (C x H x W in [0, 1]) with either kind of model, in one run of the network;
+    /// with <paramref name="heatmap"/> and a <see cref="HasHeatmap"/> model, the map comes from the same run.
+    /// </summary>
+    public ImageClassification Classify(float[] pixels, bool heatmap = false)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (pixels.Length != Image.FeatureLength)
+            throw new ArgumentException($"The model takes one image of {Image.Channels}x{Image.Height}x{Image.Width} ({Image.FeatureLength} values); got {pixels.Length}.", nameof(pixels));
+        var (probabilities, map) = RunOne(pixels, heatmap ? _heatmapOutput : null);
+        if (Classes.Count == 0)
+        {
+            float p = probabilities[0];
+            return new ImageClassification(p >= Threshold ? "NG" : "OK", p, Threshold, null, map);
+        }
+        int best = 0;
+        for (int k = 1; k < probabilities.Length; k++) if (probabilities[k] > probabilities[best]) best = k;
+        var all = new Dictionary<string, float>(Classes.Count);
+        for (int k = 0; k < Classes.Count; k++) all[Classes[k]] = probabilities[k];
+        return new ImageClassification(Classes[best], probabilities[best], null, all, map);
+    }
+
+    /// <summary>
+    /// Decodes an encoded image held in memory (JPEG, PNG, BMP… as uploaded or received from a camera), preprocesses it
+    /// for this model and classifies it (<see cref="Classify(float[], bool)"/>). An image that is not one, is cut short,
+    /// or whose header claims too many pixels is refused with an <see cref="InvalidDataException"/> naming
+    /// <paramref name="name"/>, before any large buffer is allocated.
+    /// </summary>
+    public ImageClassification Classify(ReadOnlyMemory<byte> encodedImage, string name, bool heatmap = false)
+    {
+        var pixels = new float[Image.FeatureLength];
+        CastingImagePreprocessor.Load(encodedImage, name, Image, pixels);
+        return Classify(pixels, heatmap);
     }
 
     /// <summary>
@@ -101,26 +155,35 @@ public sealed class CastingOnnxModel : IDisposable
     public static CastingOnnxModel Load(string path, int? intraOpThreads = null)
     {
         string full = CastingDefects.ML.IO.InputFile.Require(path);
-        byte[] bytes = File.ReadAllBytes(full);
-        if (bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K') bytes = OnnxInsideModelZip(full);
-        return new CastingOnnxModel(bytes, intraOpThreads, $"Model file '{full}'");
+        return Load(File.ReadAllBytes(full), $"Model file '{full}'", intraOpThreads);
+    }
+
+    /// <summary>
+    /// Loads a model from the bytes of an .onnx file or of a model .zip (as <see cref="Load(string, int?)"/> does from
+    /// the file); <paramref name="source"/> names it in errors.
+    /// </summary>
+    public static CastingOnnxModel Load(byte[] fileBytes, string source, int? intraOpThreads = null)
+    {
+        ArgumentNullException.ThrowIfNull(fileBytes);
+        byte[] onnx = fileBytes.Length >= 4 && fileBytes[0] == (byte)'P' && fileBytes[1] == (byte)'K' ? OnnxInsideModelZip(fileBytes, source) : fileBytes;
+        return new CastingOnnxModel(onnx, intraOpThreads, source);
     }
 
     /// <summary>The ONNX network ML.NET stored in a model .zip (its <c>OnnxModel</c> entry: a 4-byte length, then the bytes).</summary>
-    private static byte[] OnnxInsideModelZip(string path)
+    private static byte[] OnnxInsideModelZip(byte[] zipBytes, string source)
     {
         try
         {
-            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(zipBytes, writable: false), System.IO.Compression.ZipArchiveMode.Read);
             var entries = SavedOnnxNetwork.Entries(zip);
             if (entries.Count != 1)
-                throw new InvalidDataException($"Model file '{path}' holds {entries.Count} ONNX networks; a model saved by CastingDefects.ML holds one.");
+                throw new InvalidDataException($"{source} holds {entries.Count} ONNX networks; a model saved by CastingDefects.ML holds one.");
             return SavedOnnxNetwork.Read(entries[0], out int stored)
-                ?? throw new InvalidDataException($"Model file '{path}': its ONNX network is empty or cut short ({stored} bytes).");
+                ?? throw new InvalidDataException($"{source}: its ONNX network is empty or cut short ({stored} bytes).");
         }
-        catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
+        catch (InvalidDataException e) when (!e.Message.StartsWith(source, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"Model file '{path}' is not a valid model .zip: {e.Message}", e);
+            throw new InvalidDataException($"{source} is not a valid model .zip: {e.Message}", e);
         }
     }
 

@@ -45,6 +45,22 @@ public static class HeatmapOverlay
     }
 
     /// <summary>
+    /// The map alone as a PNG at the model's input size, in the overlay's colours with their transparency, to lay over
+    /// the image in another renderer (a web page draws the image fitted into the input's aspect, as the model saw it,
+    /// and stretches this over it).
+    /// </summary>
+    public static byte[] MapPng(DefectHeatmap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        using var heat = new SKBitmap(new SKImageInfo(map.Width, map.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        for (int y = 0; y < map.Height; y++)
+            for (int x = 0; x < map.Width; x++)
+                heat.SetPixel(x, y, Color(map.Values[y * map.Width + x]));
+        using var data = heat.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>
     /// A contact sheet: the overlays (PNG bytes, as <see cref="RenderPng"/> writes them) side by side, each fitted into
     /// a <paramref name="tile"/> x <paramref name="tile"/> cell, <paramref name="columns"/> per row; as PNG bytes.
     /// </summary>
