@@ -23,7 +23,7 @@ public class PackagingTests
             File.Copy(Path.Combine(repo, file), Path.Combine(source, file));
         try
         {
-            foreach (var project in new[] { "CastingDefects.ML", "CastingDefects.ML.Training", "CastingDefects.Cli" })
+            foreach (var project in new[] { "CastingDefects.ML", "CastingDefects.ML.Training", "CastingDefects.ML.Serving", "CastingDefects.Cli" })
                 Dotnet(source, "pack", Path.Combine("src", project), "-c", "Release", "-o", feed, $"-p:Version={version}");
             // Every package under the public gallery's 250 MB, each as small as its job allows; symbols beside the libraries.
             const long Gallery = 250L * 1000 * 1000;
@@ -31,11 +31,13 @@ public class PackagingTests
             Assert.All(sizes, kv => Assert.True(kv.Value < Gallery, $"{kv.Key} is {kv.Value / 1e6:F0} MB"));
             Assert.InRange(sizes[$"CastingDefects.ML.{version}.nupkg"], 1, 1_000_000);
             Assert.InRange(sizes[$"CastingDefects.ML.Training.{version}.nupkg"], 1, 1_000_000); // the ResNet18 comes from its own package
+            Assert.InRange(sizes[$"CastingDefects.ML.Serving.{version}.nupkg"], 1, 1_000_000); // ASP.NET Core comes with the runtime
             Assert.InRange(sizes[$"CastingDefects.Cli.{version}.nupkg"], 1, 100_000);           // points to the per-runtime packages
             foreach (var rid in new[] { "linux-x64", "win-x64", "osx-arm64" })
                 Assert.True(sizes.ContainsKey($"CastingDefects.Cli.{rid}.{version}.nupkg"), $"no tool package for {rid}");
             Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.{version}.snupkg")));
             Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Training.{version}.snupkg")));
+            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Serving.{version}.snupkg")));
             using (var tool = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"CastingDefects.Cli.linux-x64.{version}.nupkg")))
             {
                 var names = tool.Entries.Select(e => e.FullName).ToList();
@@ -76,10 +78,11 @@ public class PackagingTests
             Assert.Contains("params 5577", output);
 
             // Every C# block of the README compiles as written against the packed packages: blocks that use the training
-            // package against it, the others (the factory PC's) against the core package alone.
+            // package against it, the service's against the serving package, the others (the factory PC's) against the core package alone.
             var blocks = ReadmeBlocks(Path.Combine(repo, "README.md"));
             Assert.True(blocks.Count >= 5, $"{blocks.Count} C# blocks in the README");
-            foreach (var (package, group) in blocks.GroupBy(b => b.Contains("CastingDefects.ML.Training", StringComparison.Ordinal) ? "CastingDefects.ML.Training" : "CastingDefects.ML")
+            foreach (var (package, group) in blocks.GroupBy(b => b.Contains("CastingDefects.ML.Training", StringComparison.Ordinal) ? "CastingDefects.ML.Training"
+                             : b.Contains("CastingDefects.ML.Serving", StringComparison.Ordinal) ? "CastingDefects.ML.Serving" : "CastingDefects.ML")
                          .Select(g => (g.Key, g.ToList())))
             {
                 string project = dir.Combine("readme-" + package);
@@ -105,7 +108,7 @@ public class PackagingTests
             string tools = dir.Combine("tools");
             Dotnet(dir.Path, "tool", "install", "--tool-path", tools, "--add-source", feed, "CastingDefects.Cli", "--version", version);
             string help = Run(Path.Combine(tools, "casting-defects"), dir.Path, "--help");
-            foreach (var command in new[] { "train", "evaluate", "predict", "summary", "audit" }) Assert.Contains(command, help);
+            foreach (var command in new[] { "train", "evaluate", "predict", "summary", "audit", "serve" }) Assert.Contains(command, help);
             string summary = Run(Path.Combine(tools, "casting-defects"), dir.Path, "summary", "--arch", "paper", "--json");
             Assert.Contains("\"total_params\": 5865", summary);
             // The installed tool trains (libtorch loads from the per-runtime package; on Debian 12 through the GLIBCXX step).
@@ -117,7 +120,7 @@ public class PackagingTests
         {
             // Leave no test versions in the NuGet cache.
             string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            foreach (var id in new[] { "castingdefects.ml", "castingdefects.ml.training", "castingdefects.cli", "castingdefects.cli.linux-x64", "castingdefects.cli.win-x64", "castingdefects.cli.osx-arm64" })
+            foreach (var id in new[] { "castingdefects.ml", "castingdefects.ml.training", "castingdefects.ml.serving", "castingdefects.cli", "castingdefects.cli.linux-x64", "castingdefects.cli.win-x64", "castingdefects.cli.osx-arm64" })
             {
                 string folder = Path.Combine(cache, id, version);
                 if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);

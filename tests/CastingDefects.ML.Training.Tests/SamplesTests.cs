@@ -66,6 +66,10 @@ public class SamplesTests
         Assert.Contains("agrees with the pool on 44/44", deploy);
         Assert.Contains("TorchSharp loaded: False", deploy);
 
+        // The serving load test, bounded: every request answered, and the figures it reports are there.
+        string load = Run(SampleDll("ServingLoadTest"), "--model", Path.Combine(output, "casting.zip"), "--input", data, "--requests", "300", "--clients", "4");
+        Assert.Matches(@"3\. serve over HTTP, 4 concurrent clients: 300 requests in .+ images/s \(\d+ % of the in-process pool\); latency p50 .+ p99 .+; errors 0", load);
+
         string augmentation = Run(SampleDll("AugmentationStudy"), "--data", data, "--out", dir.Combine("aug"), "--epochs", "1", "--image-size", "64");
         var table6 = File.ReadAllLines(dir.Combine("aug", "table6.md"));
         Assert.Equal(6, table6.Length); // header, rule, 2 models x 2 test sets
