@@ -28,21 +28,8 @@ public static class InspectionServer
         // One log line per request would cost more than the prediction: the service logs start, model swaps and problems.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = inspection.MaxRequestBytes);
-        builder.Services.AddCastingModel(model.ModelPath, o =>
-        {
-            o.ReloadOnChange = model.ReloadOnChange;
-            o.PollInterval = model.PollInterval;
-            o.IntraOpThreads = model.IntraOpThreads;
-        });
-        builder.Services.AddCastingInspection(o =>
-        {
-            o.MaxRequestBytes = inspection.MaxRequestBytes;
-            o.MaxFilesPerRequest = inspection.MaxFilesPerRequest;
-            o.MaxConcurrency = inspection.MaxConcurrency;
-            o.QueueLimit = inspection.QueueLimit;
-            o.ApiKey = inspection.ApiKey;
-            o.RecentResults = inspection.RecentResults;
-        });
+        builder.Services.AddCastingModel(model);
+        builder.Services.AddCastingInspection(inspection);
         configure?.Invoke(builder);
         var app = builder.Build();
         app.Services.GetRequiredService<CastingModelPredictor>(); // load now: a bad model fails the start

@@ -12,7 +12,7 @@ namespace CastingDefects.ML.Serving.Api;
 
 /// <summary>
 /// The inspection service's endpoints, to map into any ASP.NET Core app that registered <c>AddCastingModel</c> and
-/// <see cref="InspectionServiceCollectionExtensions.AddCastingInspection"/>:
+/// <see cref="InspectionServiceCollectionExtensions.AddCastingInspection(Microsoft.Extensions.DependencyInjection.IServiceCollection, InspectionOptions)"/>:
 /// <c>POST /api/predict</c>, <c>GET /api/model</c>, <c>GET /api/stats</c>, <c>GET /healthz</c>, <c>GET /metrics</c>
 /// (Prometheus), <c>GET /openapi/v1.json</c>, and the operator page at <c>GET /</c>. Every error is an RFC 7807 ProblemDetails.
 /// </summary>

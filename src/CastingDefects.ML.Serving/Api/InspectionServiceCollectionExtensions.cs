@@ -12,12 +12,19 @@ public static class InspectionServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddCastingInspection(this IServiceCollection services, Action<InspectionOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
         var options = new InspectionOptions();
         configure?.Invoke(options);
-        if (options.MaxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(configure), options.MaxConcurrency, "MaxConcurrency must be at least 1.");
-        if (options.MaxFilesPerRequest < 1) throw new ArgumentOutOfRangeException(nameof(configure), options.MaxFilesPerRequest, "MaxFilesPerRequest must be at least 1.");
-        if (options.MaxRequestBytes < 1) throw new ArgumentOutOfRangeException(nameof(configure), options.MaxRequestBytes, "MaxRequestBytes must be positive.");
+        return services.AddCastingInspection(options);
+    }
+
+    /// <summary>Registers the inspection API with <paramref name="options"/>; see the other overload.</summary>
+    public static IServiceCollection AddCastingInspection(this IServiceCollection services, InspectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxConcurrency, "MaxConcurrency must be at least 1.");
+        if (options.MaxFilesPerRequest < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxFilesPerRequest, "MaxFilesPerRequest must be at least 1.");
+        if (options.MaxRequestBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxRequestBytes, "MaxRequestBytes must be positive.");
         services.AddSingleton(options);
         services.AddSingleton(new InspectionStats(options.RecentResults));
         services.AddSingleton<InspectionMetrics>();

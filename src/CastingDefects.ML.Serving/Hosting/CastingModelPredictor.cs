@@ -13,7 +13,7 @@ namespace CastingDefects.ML.Serving.Hosting;
 /// and swapped for the new one when the file is replaced (what ML.NET users know from <c>PredictionEnginePool</c>
 /// with <c>watchForChanges</c>). Each loaded model must pass a self-test prediction first; a file that does not load
 /// or fails it is refused, logged, and the previous model keeps serving. Register it with
-/// <see cref="CastingModelServiceCollectionExtensions.AddCastingModel"/>.
+/// <see cref="CastingModelServiceCollectionExtensions.AddCastingModel(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Action{CastingModelOptions})"/>.
 /// </summary>
 public sealed class CastingModelPredictor : IDisposable
 {

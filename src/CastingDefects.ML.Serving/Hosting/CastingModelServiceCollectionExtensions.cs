@@ -17,6 +17,14 @@ public static class CastingModelServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         var options = new CastingModelOptions { ModelPath = modelPath };
         configure?.Invoke(options);
+        return services.AddCastingModel(options);
+    }
+
+    /// <summary>Registers one <see cref="CastingModelPredictor"/> with <paramref name="options"/> as a singleton.</summary>
+    public static IServiceCollection AddCastingModel(this IServiceCollection services, CastingModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(provider => new CastingModelPredictor(options, provider.GetService<ILogger<CastingModelPredictor>>()));
         return services;
     }
