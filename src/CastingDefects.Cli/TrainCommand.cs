@@ -46,8 +46,9 @@ internal static class TrainCommand
         var anomaly = new Option<bool>("--anomaly") { Description = "Anomaly detection from good images only (PaDiM on the pretrained ResNet18): --data is a folder of good images, or class folders of which the one not starting with \"def\" is fitted and the defect folders choose the threshold and test it (default --image-size 224)" };
         var reportOption = new Option<string?>("--report") { Description = "Write an HTML report (training curves, held-out metrics, plots, misclassified images) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var budget = new Option<string?>("--time-budget") { Description = "Search for the best model within this time (e.g. 10m, 90s, 1h): the pretrained ResNet18 and the paper CNN at several input sizes, with and without augmentation, ranked on the validation images; writes MODEL.leaderboard.json. Ctrl-C keeps the best so far" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, head, transfer, anomaly, workspace, gray, size, epochs, batch, augment, testFraction, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json };
+            { data, output, arch, head, transfer, anomaly, workspace, gray, size, epochs, batch, augment, testFraction, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json, budget };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -68,6 +69,12 @@ internal static class TrainCommand
             if (parse.GetValue(anomaly))
                 return AnomalyTraining.Run(new AnomalyTrainingRequest(folder, outPath, parse.GetValue(size) ?? 224, parse.GetValue(gray), parse.GetValue(seed),
                     parse.GetValue(testFraction), parse.GetValue(fraction), parse.GetValue(threads), quiet, parse.GetValue(reportOption)), token);
+            TimeSpan? timeBudget = parse.GetValue(budget) is { } budgetText ? SearchBudget.Parse(budgetText) : null;
+            if (timeBudget is not null)
+                foreach (var (given, option) in new[] { (parse.GetValue(transfer), "--transfer"), (parse.GetValue(weights) is not null, "--weights"), (parse.GetValue(zca) is not null, "--zca"),
+                             (parse.GetValue(resume), "--resume"), (parse.GetValue(size) is not null, "--image-size"), (parse.GetValue(epochs) is not null, "--epochs"),
+                             (parse.GetValue(augment), "--augment"), (parse.GetValue(arch) != "paper", "--arch"), (parse.GetValue(targetRecall) is not null, "--target-recall") })
+                    if (given) throw new ArgumentException($"{option}: not with --time-budget (the search chooses the architecture, input size, augmentation and schedule).");
             var dataset = ImageFolderDataset.Scan(folder);
             bool isTransfer = parse.GetValue(transfer);
             var image = CastingImageOptions.Square(parse.GetValue(size) ?? (isTransfer ? 224 : DefaultImageSize), parse.GetValue(gray));
@@ -115,7 +122,25 @@ internal static class TrainCommand
             };
             TrainedNetwork trained;
             ITransformer model;
-            if (isTransfer)
+            CastingDefects.ML.Training.Search.SearchResult? search = null;
+            if (timeBudget is { } timeLimit)
+            {
+                search = CastingDefects.ML.Training.Search.CastingModelSearch.Run(mlContext, trainView, dataset.Classes.Count, new CastingDefects.ML.Training.Search.CastingModelSearchOptions
+                {
+                    // What is left of the budget after scanning, less a share for saving the winner and testing it.
+                    TimeBudget = (timeLimit - clock.Elapsed) * 0.92, ValidationSet = validationView, Grayscale = image.Grayscale, BatchSize = parse.GetValue(batch),
+                    Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), SmallestImageSide = SearchBudget.MedianShorterSide(dataset),
+                    WorkspacePath = parse.GetValue(workspace), CancellationToken = token,
+                    Progress = quiet ? null : new SynchronousProgress<CastingDefects.ML.Training.Search.SearchProgress>(p => Console.WriteLine(SearchBudget.Describe(p))),
+                });
+                model = search.Model;
+                trained = new TrainedNetwork(search.Network, search.History, search.OnnxModel, search.Threshold);
+                image = search.Image;
+                isTransfer = search.Best.Candidate.Transfer;
+                archName = isTransfer ? "resnet18-transfer" : "paper";
+                if (!quiet) Console.Write(SearchBudget.Table(search));
+            }
+            else if (isTransfer)
             {
                 var options = new CastingDefects.ML.Training.Transfer.ImageTransferOptions
                 {
@@ -173,6 +198,8 @@ internal static class TrainCommand
                 (outPath, s => mlContext.Model.Save(model, trainView.Schema, s)),
                 (Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trained.Onnx)),
                 (Path.ChangeExtension(outPath, ".history.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(curves, CliJson.Options))),
+                .. search is null ? Array.Empty<(string, Action<Stream>)>()
+                    : [(Path.ChangeExtension(outPath, ".leaderboard.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(SearchBudget.Rows(search), CliJson.Options)))],
                 .. parse.GetValue(zca) is null
                     ? new (string, Action<Stream>)[] { (NetworkFile.PathFor(outPath), s => NetworkFile.Write(s, new NetworkFile.Spec(isTransfer ? "resnet18-pretrained" : archName,
                         image.Grayscale, image.Width, dataset.Classes.Count, multiclass ? HeadKind.SoftmaxN : headKind, isTransfer), trained.Network)) }
@@ -204,7 +231,8 @@ internal static class TrainCommand
                 evaluation.Report.Training = curves;
                 evaluation.Report.Notes = [$"Model: {outPath} ({archName}, {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")})",
                     $"Held-out {which} images: {reportPart.Images.Count} of {dataset.Images.Count} from {Path.GetFullPath(folder)}" +
-                    (test is null ? " (they also chose the best epoch: optimistic)" : " (never used in training or for any choice)"), .. evaluation.Notes];
+                    (test is null ? " (they also chose the best epoch: optimistic)" : " (never used in training or for any choice)"),
+                    .. search is null ? [] : SearchBudget.Notes(search), .. evaluation.Notes];
                 using var overlays = ReportOverlays.Attach(evaluation.Report, outPath, multiclass);
                 html = evaluation.Report.Write(reportFolder);
             }
@@ -223,6 +251,7 @@ internal static class TrainCommand
                 train_images = train.Images.Count, validation_images = validation.Images.Count, test_images = test?.Images.Count ?? 0,
                 seconds = clock.Elapsed.TotalSeconds, seconds_per_epoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(e => e.Seconds),
                 history = history.Epochs, report = html,
+                search = search is null ? null : new { winner = search.Best.Candidate.Name, cancelled = search.Cancelled, leaderboard = SearchBudget.Rows(search) },
             };
             if (quiet) CliJson.Print(result);
             else

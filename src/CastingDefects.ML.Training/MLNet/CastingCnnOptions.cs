@@ -90,6 +90,12 @@ public sealed class CastingCnnOptions
     /// <summary>Receives each epoch's log.</summary>
     public Action<EpochLog>? MetricsCallback { get; set; }
 
+    /// <summary>
+    /// More Keras-style callbacks for the fit (for example <see cref="Callbacks.TimeStopping"/>), run after the trainer's
+    /// own early stopping (which restores the best epoch's weights at the end).
+    /// </summary>
+    public IList<Callbacks.Callback> Callbacks { get; } = new List<Callbacks.Callback>();
+
     /// <summary>Keras's <c>verbose</c> (see <see cref="FitOptions.Verbose"/>): 0 silent (default), 1 or 2 one line per epoch on the console.</summary>
     public int Verbose { get; set; }
 

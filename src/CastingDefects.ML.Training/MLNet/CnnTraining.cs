@@ -31,6 +31,7 @@ internal static class CnnTraining
         if (options.ReduceLearningRatePatience is { } lrPatience)
             callbacks.Add(new ReduceLROnPlateau(validation is null ? "loss" : "val_loss", 0.1, lrPatience));
         if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(onEpochEnd: (_, log) => report(log)));
+        callbacks.AddRange(options.Callbacks);
 
         var history = network.Fit(train, validation, options.Epochs, options.BatchSize, callbacks, new FitOptions
         {

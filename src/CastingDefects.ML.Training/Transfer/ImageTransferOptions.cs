@@ -75,6 +75,12 @@ public sealed class ImageTransferOptions
     /// <summary>Receives each head-training epoch's log.</summary>
     public Action<EpochLog>? MetricsCallback { get; set; }
 
+    /// <summary>
+    /// More Keras-style callbacks for the fit (for example <see cref="Callbacks.TimeStopping"/>), run after the trainer's
+    /// own early stopping (which restores the best epoch's weights at the end).
+    /// </summary>
+    public IList<Callbacks.Callback> Callbacks { get; } = new List<Callbacks.Callback>();
+
     /// <summary>Keras's <c>verbose</c> for the head's training (see <see cref="FitOptions.Verbose"/>): 0 silent (default), 1 or 2 one line per epoch.</summary>
     public int Verbose { get; set; }
 

@@ -65,6 +65,7 @@ public static class TransferLearning
         if (validationStd is not null)
             callbacks.Add(new EarlyStopping("val_loss", options.EarlyStoppingPatience ?? int.MaxValue, restoreBestWeights: true));
         if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(onEpochEnd: (_, log) => report(log)));
+        callbacks.AddRange(options.Callbacks);
         var history = headModel.Fit(trainStd, validationStd, options.Epochs, options.BatchSize, callbacks,
             new FitOptions { LearningRate = options.LearningRate, Seed = options.Seed, Threads = options.Threads, CancellationToken = options.CancellationToken, Verbose = options.Verbose });
         var headWeights = StateDict.Get(headModel);

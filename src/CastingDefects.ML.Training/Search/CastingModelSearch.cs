@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using CastingDefects.ML.Augmentation;
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Evaluation;
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.Training.Callbacks;
+using CastingDefects.ML.Training.Fitting;
+using CastingDefects.ML.Training.MLNet;
+using CastingDefects.ML.Training.Models;
+using CastingDefects.ML.Training.Transfer;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace CastingDefects.ML.Training.Search;
+
+/// <summary>
+/// "Train for N minutes, get the best model", with the transparency of a leaderboard: tries a portfolio of candidates
+/// chosen from the data (<see cref="SearchCandidate.Portfolio"/>) under a time budget and keeps the one that scores best
+/// on the validation images. First rung: each candidate gets an equal share of 60 % of the budget (early stopping on
+/// validation loss may end it sooner, <see cref="TimeStopping"/> ends it at its share). Then the rest of the budget
+/// goes to the best candidates that were still improving when their share ran out, trained again with the longer time
+/// (successive halving's idea: the promising get the time). Cancellation keeps the best model so far.
+/// </summary>
+public static class CastingModelSearch
+{
+    private const double FirstRungShare = 0.6;
+
+    /// <summary>
+    /// Runs the search on <paramref name="train"/> (columns <c>ImagePath</c>, <c>Label</c>: bool for two classes, a key
+    /// for more), ranking on <see cref="CastingModelSearchOptions.ValidationSet"/>.
+    /// </summary>
+    public static SearchResult Run(MLContext mlContext, IDataView train, int classes, CastingModelSearchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        var validation = options.ValidationSet ?? throw new ArgumentException("The search ranks candidates on validation images: set ValidationSet.", nameof(options));
+        if (options.TimeBudget <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), options.TimeBudget, "The time budget must be positive.");
+        if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "At least two classes.");
+        var candidates = options.Candidates ?? SearchCandidate.Portfolio(options.SmallestImageSide);
+        if (candidates.Count == 0) throw new ArgumentException("No candidates to try.", nameof(options));
+        string workspace = options.WorkspacePath ?? Path.Combine(Path.GetTempPath(), "cdml-search-" + Guid.NewGuid().ToString("N")[..12]);
+        bool temporaryWorkspace = options.WorkspacePath is null;
+        var clock = Stopwatch.StartNew();
+        TimeSpan Left() => options.TimeBudget - clock.Elapsed;
+
+        var trials = new List<SearchTrial>();
+        Fitted? best = null;
+        bool cancelled = false;
+        void Try(SearchCandidate candidate, TimeSpan slice)
+        {
+            options.Progress?.Report(new SearchProgress(candidate, Left(), null));
+            var (trial, fitted) = RunTrial(mlContext, train, validation, classes, candidate, slice, Left(), workspace, options);
+            trials.Add(trial);
+            options.Progress?.Report(new SearchProgress(candidate, Left(), trial));
+            if (fitted is null) return;
+            if (best is null || trial.Rank.CompareTo(best.Trial.Rank) > 0) { best?.Dispose(); best = fitted with { Trial = trial }; }
+            else fitted.Dispose();
+        }
+        try
+        {
+            var share = options.TimeBudget * FirstRungShare / candidates.Count;
+            foreach (var candidate in candidates)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                if (Left() < share * 0.5) break; // not enough left to give it a fair share
+                Try(candidate, Min(share, Left()));
+            }
+            // Second rung: the rest to the best of those still improving when their time ran out, best first.
+            var extended = new HashSet<string>(StringComparer.Ordinal);
+            while (Left() > options.TimeBudget * 0.1)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                var next = trials.Where(t => t.Status == TrialStatus.StoppedByBudget && !extended.Contains(t.Candidate.Name))
+                    .OrderByDescending(t => t.Rank).FirstOrDefault();
+                if (next is null) break;
+                extended.Add(next.Candidate.Name);
+                Try(next.Candidate with { Name = next.Candidate.Name + "+more-time" }, Left() * 0.9);
+            }
+        }
+        catch (OperationCanceledException) when (options.CancellationToken.IsCancellationRequested)
+        {
+            cancelled = true;
+        }
+        finally
+        {
+            if (temporaryWorkspace && Directory.Exists(workspace))
+                try { Directory.Delete(workspace, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        if (best is null)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            throw new InvalidOperationException("No candidate finished within the time budget: " +
+                string.Join("; ", trials.Select(t => $"{t.Candidate.Name}: {t.Error}")) + ". Give a longer budget.");
+        }
+        var leaderboard = trials.OrderByDescending(t => t.Rank).ToList();
+        return new SearchResult(leaderboard, best.Trial, best.Model, best.Network, best.History, best.Onnx, best.Threshold, best.Image, cancelled);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>A trial's fitted model, kept while it leads.</summary>
+    private sealed record Fitted(SearchTrial Trial, ITransformer Model, Sequential Network, History History, byte[] Onnx, float Threshold, CastingImageOptions Image) : IDisposable
+    {
+        public void Dispose()
+        {
+            TransformerDisposal.DisposeModel(Model);
+            Network.Dispose();
+        }
+    }
+
+    private static (SearchTrial Trial, Fitted? Fitted) RunTrial(MLContext mlContext, IDataView train, IDataView validation, int classes,
+        SearchCandidate candidate, TimeSpan slice, TimeSpan left, string workspace, CastingModelSearchOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var image = CastingImageOptions.Square(candidate.ImageSize, options.Grayscale);
+        var timeStopping = new TimeStopping(slice);
+        // A hard stop at the end of the budget: feature extraction, unlike training, cannot stop between epochs.
+        using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        hardStop.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        ITransformer? model = null;
+        try
+        {
+            Sequential network;
+            History history;
+            byte[] onnx;
+            float threshold = 0.5f;
+            if (candidate.Transfer)
+            {
+                var transfer = new ImageTransferOptions
+                {
+                    Image = image, Epochs = 200, BatchSize = options.BatchSize, Seed = options.Seed, Threads = options.Threads,
+                    ValidationSet = validation, ValidationFraction = 0, CancellationToken = hardStop.Token,
+                    WorkspacePath = Path.Combine(workspace, $"resnet18-{candidate.ImageSize}-{(options.Grayscale ? "gray" : "rgb")}"),
+                };
+                transfer.Callbacks.Add(timeStopping);
+                ImageTransferTrainerBase trainer = classes == 2
+                    ? mlContext.BinaryClassification.Trainers.ImageTransfer(transfer)
+                    : mlContext.MulticlassClassification.Trainers.ImageTransfer(transfer);
+                model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
+                (network, history, onnx) = (trainer.Result!.Network, trainer.Result.History, trainer.OnnxModel!);
+                if (trainer is ImageTransferTrainer binary) threshold = binary.Threshold;
+            }
+            else
+            {
+                var cnn = new CastingCnnOptions
+                {
+                    Image = image, Epochs = options.MaxEpochs, BatchSize = options.BatchSize, Seed = options.Seed, Threads = options.Threads,
+                    Augmentation = candidate.Augment ? ImageAugmentation.Paper : null,
+                    ValidationSet = validation, ValidationFraction = 0, CancellationToken = hardStop.Token,
+                };
+                cnn.Callbacks.Add(timeStopping);
+                CastingCnnTrainerBase trainer = classes == 2
+                    ? mlContext.BinaryClassification.Trainers.CastingCnn(cnn)
+                    : mlContext.MulticlassClassification.Trainers.CastingCnn(cnn);
+                model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
+                (network, history, onnx) = (trainer.Network!, trainer.History!, trainer.OnnxModel!);
+                if (trainer is CastingCnnTrainer binary) threshold = binary.Threshold;
+            }
+            var scored = model.Transform(validation);
+            double accuracy;
+            double? recall = null, auc = null;
+            if (classes == 2)
+            {
+                var labels = validation.GetColumn<bool>("Label").ToArray();
+                var metrics = BinaryMetrics.Compute(labels, BinaryScores.Read(scored).Probabilities, threshold);
+                (accuracy, recall, auc) = (metrics.Accuracy, metrics.Recall, metrics.RocAuc);
+            }
+            else accuracy = mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy;
+            double valLoss = history.Epochs.Count == 0 ? double.NaN : history.Epochs.Min(e => e.ValLoss);
+            var trial = new SearchTrial(candidate, timeStopping.Stopped ? TrialStatus.StoppedByBudget : TrialStatus.Converged,
+                network.CountParameters().Total, history.Epochs.Count, accuracy, recall, auc, valLoss, clock.Elapsed.TotalSeconds, Latency(onnx), null);
+            return (trial, new Fitted(trial, model, network, history, onnx, threshold, image));
+        }
+        catch (OperationCanceledException) when (!options.CancellationToken.IsCancellationRequested)
+        {
+            model.DisposeModel();
+            return (Failed(candidate, clock, "the time budget ran out before it finished"), null);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
+        {
+            model.DisposeModel();
+            return (Failed(candidate, clock, e.Message), null);
+        }
+    }
+
+    private static SearchTrial Failed(SearchCandidate candidate, Stopwatch clock, string error) =>
+        new(candidate, TrialStatus.Failed, 0, 0, 0, null, null, double.NaN, clock.Elapsed.TotalSeconds, 0, error);
+
+    /// <summary>Median ONNX Runtime time of one image (one thread), over 15 runs after 3 warm-up runs.</summary>
+    private static double Latency(byte[] onnx)
+    {
+        using var model = new CastingOnnxModel(onnx, intraOpThreads: 1);
+        var pixels = new float[model.Image.FeatureLength];
+        for (int i = 0; i < 3; i++) model.Classify(pixels);
+        var times = new double[15];
+        for (int i = 0; i < times.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            model.Classify(pixels);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[times.Length / 2];
+    }
+}

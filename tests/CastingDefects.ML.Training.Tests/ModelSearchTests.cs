@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.Testing;
+using CastingDefects.ML.Training.Search;
+using Microsoft.ML;
+using Xunit;
+
+namespace CastingDefects.ML.Training.Tests;
+
+/// <summary>The time-budgeted model search: leaderboard, winner, budget, cancellation, and <c>train --time-budget</c>.</summary>
+public sealed class ModelSearchTests
+{
+    private static readonly SearchCandidate[] Small =
+    [
+        new("paper-64", false, 64, false),
+        new("paper-64-aug", false, 64, true),
+        new("paper-56", false, 56, false),
+    ];
+
+    private static (MLContext, IDataView Train, IDataView Validation, ImageFolderDataset ValidationPart) Data(TempDir dir)
+    {
+        var dataset = ImageFolderDataset.Scan(EasyImages.Write(dir.Combine("data"), 40, seed: 3));
+        var (train, validation) = dataset.StratifiedSplit(0.25, 1);
+        var ml = new MLContext(1);
+        return (ml, train.ToDataView(ml), validation.ToDataView(ml), validation);
+    }
+
+    [Fact]
+    public void A_search_ranks_its_trials_on_validation_and_returns_the_leader_fitted()
+    {
+        using var dir = new TempDir();
+        var (ml, train, validation, validationPart) = Data(dir);
+        var progress = new List<SearchProgress>();
+        var budget = TimeSpan.FromSeconds(30);
+        var clock = Stopwatch.StartNew();
+        using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
+        {
+            TimeBudget = budget, ValidationSet = validation, Candidates = Small, MaxEpochs = 8, BatchSize = 16, Seed = 5,
+            Progress = new InlineProgress<SearchProgress>(progress.Add),
+        });
+        clock.Stop();
+
+        Assert.False(result.Cancelled);
+        // Each candidate once in the first rung (all fit in 60 % of 30 s with 8 epochs), best first.
+        Assert.Equal(Small.Select(c => c.Name).Order(), result.Leaderboard.Select(t => t.Candidate.Name).Where(n => !n.Contains('+')).Order());
+        Assert.Equal(result.Leaderboard.OrderByDescending(t => t.Rank).Select(t => t.Candidate.Name), result.Leaderboard.Select(t => t.Candidate.Name));
+        Assert.Same(result.Leaderboard[0], result.Best);
+        Assert.True(result.Best.ValidationAccuracy >= 0.9, $"best validation accuracy {result.Best.ValidationAccuracy}");
+        Assert.All(result.Leaderboard, t => Assert.Equal(5_577, t.Parameters));
+        Assert.All(result.Leaderboard, t => Assert.True(t.MillisecondsPerImage > 0));
+        // Progress: a start and an end per trial, in order.
+        Assert.Equal(2 * result.Leaderboard.Count, progress.Count);
+        Assert.All(progress.Where((_, i) => i % 2 == 0), p => Assert.Null(p.Finished));
+        // The winner is returned fitted: its ML.NET model and its ONNX network give the accuracy the leaderboard says.
+        var probabilities = BinaryScores.Read(result.Model.Transform(validation)).Probabilities;
+        var labels = validationPart.Images.Select(i => i.IsDefect).ToArray();
+        Assert.Equal(result.Best.ValidationAccuracy, CastingDefects.ML.Evaluation.BinaryMetrics.Compute(labels, probabilities, result.Threshold).Accuracy, 6);
+        using var onnx = new CastingOnnxModel(result.OnnxModel, 1);
+        Assert.Equal(result.Best.Candidate.ImageSize, onnx.Image.Width);
+        Assert.Equal(result.Threshold, onnx.Threshold);
+        // The budget is kept (generous bound: a slow machine still ends its last epoch).
+        Assert.True(clock.Elapsed < budget * 1.5, $"{clock.Elapsed.TotalSeconds:F0} s for a {budget.TotalSeconds:F0} s budget");
+    }
+
+    [Fact]
+    public void Cancelling_keeps_the_best_model_so_far()
+    {
+        using var dir = new TempDir();
+        var (ml, train, validation, _) = Data(dir);
+        using var cancel = new CancellationTokenSource();
+        using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
+        {
+            TimeBudget = TimeSpan.FromMinutes(5), ValidationSet = validation, Candidates = Small, MaxEpochs = 4, BatchSize = 16,
+            CancellationToken = cancel.Token,
+            Progress = new InlineProgress<SearchProgress>(p => { if (p.Finished is not null) cancel.Cancel(); }), // Ctrl-C after the first trial
+        });
+        Assert.True(result.Cancelled);
+        Assert.Single(result.Leaderboard);
+        Assert.Equal("paper-64", result.Best.Candidate.Name);
+        Assert.Equal(4, result.Best.Epochs);
+        Assert.Equal(validation.GetRowCount() ?? 20, BinaryScores.Read(result.Model.Transform(validation)).Count);
+    }
+
+    [Fact]
+    public void A_time_share_stops_a_trial_that_is_still_improving_and_says_so()
+    {
+        using var dir = new TempDir();
+        var (ml, train, validation, _) = Data(dir);
+        using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
+        {
+            // 60 % of 4 s for one candidate allowed 1,000 epochs: the share, not the epochs, ends it.
+            TimeBudget = TimeSpan.FromSeconds(4), ValidationSet = validation, Candidates = [Small[0]], MaxEpochs = 1000, BatchSize = 16,
+        });
+        var first = result.Leaderboard.First(t => t.Candidate.Name == "paper-64");
+        Assert.Equal(TrialStatus.StoppedByBudget, first.Status);
+        Assert.InRange(first.Epochs, 1, 999);
+    }
+
+    [Fact]
+    public void Train_with_a_time_budget_saves_the_winner_and_its_leaderboard()
+    {
+        using var dir = new TempDir();
+        string data = EasyImages.Write(dir.Combine("data"), 30, seed: 4);
+        string model = dir.Combine("out", "m.zip");
+        var (code, stdout, stderr) = CliProcess.Run("train", "--data", data, "--out", model, "--time-budget", "45s", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var search = json.RootElement.GetProperty("search");
+        var rows = search.GetProperty("leaderboard").EnumerateArray().ToList();
+        Assert.True(rows.Count >= 2, $"{rows.Count} trials");
+        Assert.Single(rows, r => r.GetProperty("winner").GetBoolean());
+        Assert.Equal(search.GetProperty("winner").GetString(), rows[0].GetProperty("candidate").GetString());
+        using var saved = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(model, ".leaderboard.json")));
+        Assert.Equal(rows.Count, saved.RootElement.GetArrayLength());
+        using var onnx = CastingOnnxModel.Load(model);
+        Assert.Equal(rows[0].GetProperty("image_size").GetInt32(), onnx.Image.Width);
+        Assert.True(json.RootElement.GetProperty("test_accuracy").GetDouble() >= 0.8);
+
+        var (refused, _, error) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("x.zip"), "--time-budget", "45s", "--image-size", "96");
+        Assert.Equal(1, refused);
+        Assert.Contains("--image-size: not with --time-budget", error);
+        (refused, _, error) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("x.zip"), "--time-budget", "ten minutes");
+        Assert.Equal(1, refused);
+        Assert.Contains("--time-budget 'ten minutes' is not a duration", error);
+    }
+
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
