@@ -107,6 +107,10 @@ public sealed class ServingTests
         Assert.Contains("refused before decoding", bomb.GetProperty("detail").GetString());
         var large = await Problem(await client.PostAsync("/api/predict", Image(new byte[300_000], "image/jpeg")), HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("200,000", large.GetProperty("detail").GetString());
+        await Problem(await client.PostAsync("/api/predict", Files(("big.jpg", new byte[300_000]))), HttpStatusCode.RequestEntityTooLarge);
+        // Without a Content-Length (chunked), the body is cut off as it streams in.
+        var unsized = await Problem(await client.PostAsync("/api/predict", new UnsizedContent(new byte[300_000], "image/jpeg")), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("200,000", unsized.GetProperty("detail").GetString());
         var many = await Problem(await client.PostAsync("/api/predict", Files(Enumerable.Range(0, 4).Select(i => ($"{i}.jpg", jpeg)).ToArray())), HttpStatusCode.BadRequest);
         Assert.Contains("At most 3", many.GetProperty("detail").GetString());
         var text = await Problem(await client.PostAsync("/api/predict", new StringContent("hello")), HttpStatusCode.UnsupportedMediaType);
@@ -118,7 +122,7 @@ public sealed class ServingTests
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         string metrics = await client.GetStringAsync("/metrics");
         Assert.Contains("casting_requests_total{endpoint=\"predict\",status=\"422\"} 3", metrics);
-        Assert.Contains("casting_requests_total{endpoint=\"predict\",status=\"413\"} 1", metrics);
+        Assert.Contains("casting_requests_total{endpoint=\"predict\",status=\"413\"} 3", metrics);
         Assert.Contains("casting_requests_total{endpoint=\"predict\",status=\"200\"} 1", metrics);
     }
 
@@ -258,6 +262,26 @@ public sealed class ServingTests
         Assert.True(content.TryGetProperty("image/jpeg", out _));
         foreach (var status in new[] { "200", "400", "401", "413", "415", "422", "503" })
             Assert.True(post.GetProperty("responses").TryGetProperty(status, out _), status);
+    }
+
+    /// <summary>A body whose length is not known in advance (sent chunked).</summary>
+    private sealed class UnsizedContent : HttpContent
+    {
+        private readonly byte[] _bytes;
+
+        public UnsizedContent(byte[] bytes, string contentType)
+        {
+            _bytes = bytes;
+            Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     [Theory]

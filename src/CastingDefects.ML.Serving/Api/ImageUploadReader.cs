@@ -7,7 +7,7 @@ namespace CastingDefects.ML.Serving.Api;
 /// <summary>
 /// Reads the images of a prediction request, within <see cref="InspectionOptions"/>'s limits: a raw body
 /// (<c>image/*</c> or <c>application/octet-stream</c>) is one image; <c>multipart/form-data</c> holds one or more file
-/// parts. The body is counted as it arrives, so a client that lies about its length is cut off at the limit.
+/// parts. The body is counted as it arrives (<see cref="LimitedReadStream"/>), so a client that lies about its length is cut off at the limit.
 /// </summary>
 internal static class ImageUploadReader
 {
@@ -20,13 +20,13 @@ internal static class ImageUploadReader
                 "Send the image as the body with Content-Type image/jpeg, image/png, image/bmp or application/octet-stream, or as multipart/form-data file parts.");
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
             throw new ApiProblem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", $"Content-Type '{contentType}' cannot be parsed.");
-        long budget = options.MaxRequestBytes;
+        var body = new LimitedReadStream(request.Body, options.MaxRequestBytes, () => TooLarge(options));
         if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             string boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value ?? "";
             if (boundary.Length == 0 || boundary.Length > 200)
                 throw new ApiProblem(StatusCodes.Status400BadRequest, "Invalid multipart body", "The multipart/form-data Content-Type has no valid boundary.");
-            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = options.MaxRequestBytes, HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
+            var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
             var uploads = new List<ImageUpload>();
             MultipartSection? section;
             try
@@ -39,15 +39,12 @@ internal static class ImageUploadReader
                         throw new ApiProblem(StatusCodes.Status400BadRequest, "Too many files",
                             $"At most {options.MaxFilesPerRequest} images per request; send the others in another request.");
                     string name = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "");
-                    var bytes = await ReadLimitedAsync(section.Body, budget, options, cancellationToken);
-                    budget -= bytes.Length;
+                    var bytes = await ReadAllAsync(section.Body, cancellationToken);
                     uploads.Add(new ImageUpload(name.Length == 0 ? $"file {uploads.Count + 1}" : name, bytes));
                 }
             }
-            catch (InvalidDataException e) // the multipart reader's own limits and malformed bodies
+            catch (InvalidDataException e) // a malformed body, or more section headers than allowed
             {
-                if (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
-                    throw TooLarge(options);
                 throw new ApiProblem(StatusCodes.Status400BadRequest, "Invalid multipart body", e.Message);
             }
             catch (IOException e)
@@ -61,7 +58,7 @@ internal static class ImageUploadReader
         if (mediaType.MediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
             || mediaType.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
-            var bytes = await ReadLimitedAsync(request.Body, budget, options, cancellationToken);
+            var bytes = await ReadAllAsync(body, cancellationToken);
             if (bytes.Length == 0) throw new ApiProblem(StatusCodes.Status400BadRequest, "No image", "The request body is empty.");
             string name = request.Headers["X-File-Name"].FirstOrDefault() is { Length: > 0 } n ? Path.GetFileName(n) : "image";
             return [new ImageUpload(name, bytes)];
@@ -70,23 +67,10 @@ internal static class ImageUploadReader
             $"Content-Type '{mediaType.MediaType}' is not an image: send image/jpeg, image/png, image/bmp, application/octet-stream or multipart/form-data.");
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(Stream body, long budget, InspectionOptions options, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadAllAsync(Stream body, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        try
-        {
-            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > budget) throw TooLarge(options);
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw TooLarge(options);
-        }
+        await body.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();
     }
 
