@@ -236,13 +236,18 @@ internal static class TrainCommand
                 using var overlays = ReportOverlays.Attach(evaluation.Report, outPath, multiclass);
                 html = evaluation.Report.Write(reportFolder);
             }
+            // A run that ended by its epoch limit while validation loss was still falling was too short.
+            bool tooShort = search is null && history.StillImproving && history.Epochs.Count >= (parse.GetValue(epochs) ?? (isTransfer ? 50 : 20));
+            if (tooShort)
+                Console.Error.WriteLine($"warning: validation loss was still falling at the last epoch (best epoch {history.BestEpoch} of {history.Epochs.Count}): " +
+                    $"the run was too short; train longer (--epochs {2 * history.Epochs.Count}) or let the search choose (--time-budget 10m).");
             var counts = network.CountParameters();
             var result = new
             {
                 model = outPath, onnx = Path.ChangeExtension(outPath, ".onnx"), architecture = network.Name, classes = dataset.Classes,
                 image_size = image.Width, channels = image.Channels, model_bytes = new FileInfo(outPath).Length, transfer = isTransfer,
                 total_params = counts.Total, trainable_params = counts.Trainable, non_trainable_params = counts.NonTrainable,
-                epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch,
+                epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch, still_improving = tooShort,
                 threshold = onValidation.Metrics?.Threshold,
                 val_accuracy = onValidation.Accuracy, val_precision = onValidation.Metrics?.Precision, val_recall = onValidation.Metrics?.Recall,
                 val_f1 = onValidation.Metrics?.F1, val_roc_auc = onValidation.Metrics?.RocAuc,

@@ -126,6 +126,30 @@ public sealed class ModelSearchTests
         Assert.Contains("--time-budget 'ten minutes' is not a duration", error);
     }
 
+    [Theory]
+    [InlineData(new[] { 0.9, 0.7, 0.6, 0.5 }, true)]   // best at the last epoch
+    [InlineData(new[] { 0.9, 0.5, 0.4, 0.45 }, true)]  // best one epoch before the end
+    [InlineData(new[] { 0.9, 0.4, 0.5, 0.6 }, false)]  // best long before the end: converged
+    [InlineData(new[] { 0.5 }, false)]                 // one epoch says nothing
+    public void History_says_whether_validation_loss_was_still_falling_at_the_end(double[] valLosses, bool stillImproving)
+    {
+        var history = new CastingDefects.ML.Training.Fitting.History();
+        for (int i = 0; i < valLosses.Length; i++) history.Epochs.Add(new CastingDefects.ML.Training.Fitting.EpochLog(i + 1, 1, 0.5, valLosses[i], 0.5, 1e-3, 1));
+        Assert.Equal(stillImproving, history.StillImproving);
+    }
+
+    [Fact]
+    public void Train_warns_when_its_epochs_ran_out_while_validation_loss_was_still_falling()
+    {
+        using var dir = new TempDir();
+        string data = EasyImages.Write(dir.Combine("data"), 20, seed: 6);
+        var (code, stdout, stderr) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--image-size", "64", "--epochs", "2", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.True(json.RootElement.GetProperty("still_improving").GetBoolean()); // with two epochs the best is always one of the last two
+        Assert.Contains("the run was too short; train longer (--epochs 4) or let the search choose (--time-budget 10m)", stderr);
+    }
+
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

@@ -17,6 +17,12 @@ public sealed class History
         }
     }
 
+    /// <summary>
+    /// True when the best epoch (<see cref="BestEpoch"/>) is one of the last two run: the model was still improving when
+    /// the run ended, and a longer run would likely do better (when it ended by its epoch limit, not by early stopping).
+    /// </summary>
+    public bool StillImproving => Epochs.Count >= 2 && BestEpoch >= Epochs[^1].Epoch - 1;
+
     /// <summary>Total seconds over all epochs.</summary>
     public double Seconds => Epochs.Sum(e => e.Seconds);
 
