@@ -68,9 +68,14 @@ public sealed class CastingOnnxModel : IDisposable
         ArgumentNullException.ThrowIfNull(pixels);
         if (_heatmapOutput is not { } output)
             throw new InvalidOperationException($"Model '{Architecture}' was exported without a heatmap output (use OcclusionHeatmap, or export it again with its heatmap).");
+        CheckOneImage(pixels);
+        return RunOne(pixels, output).Map!;
+    }
+
+    private void CheckOneImage(float[] pixels)
+    {
         if (pixels.Length != Image.FeatureLength)
             throw new ArgumentException($"The model takes one image of {Image.Channels}x{Image.Height}x{Image.Width} ({Image.FeatureLength} values); got {pixels.Length}.", nameof(pixels));
-        return RunOne(pixels, output).Map!;
     }
 
     /// <summary>
@@ -105,8 +110,7 @@ public sealed class CastingOnnxModel : IDisposable
     public ImageClassification Classify(float[] pixels, bool heatmap = false)
     {
         ArgumentNullException.ThrowIfNull(pixels);
-        if (pixels.Length != Image.FeatureLength)
-            throw new ArgumentException($"The model takes one image of {Image.Channels}x{Image.Height}x{Image.Width} ({Image.FeatureLength} values); got {pixels.Length}.", nameof(pixels));
+        CheckOneImage(pixels);
         var (probabilities, map) = RunOne(pixels, heatmap ? _heatmapOutput : null);
         if (Classes.Count == 0)
         {
