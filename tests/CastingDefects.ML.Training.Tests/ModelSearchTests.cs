@@ -90,12 +90,15 @@ public sealed class ModelSearchTests
         var (ml, train, validation, _) = Data(dir);
         using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
         {
-            // 60 % of 4 s for one candidate allowed 1,000 epochs: the share, not the epochs, ends it.
-            TimeBudget = TimeSpan.FromSeconds(4), ValidationSet = validation, Candidates = [Small[0]], MaxEpochs = 1000, BatchSize = 16,
+            // 60 % of 6 s for one candidate allowed 1,000 epochs: the share, not the epochs, ends it.
+            TimeBudget = TimeSpan.FromSeconds(6), ValidationSet = validation, Candidates = [Small[0]], MaxEpochs = 1000, BatchSize = 16,
         });
         var first = result.Leaderboard.First(t => t.Candidate.Name == "paper-64");
         Assert.Equal(TrialStatus.StoppedByBudget, first.Status);
         Assert.InRange(first.Epochs, 1, 999);
+        // The rest of the budget resumed it from its last epoch: its epochs continue the first run's count.
+        var more = result.Leaderboard.Single(t => t.Candidate.Name == "paper-64+more-time");
+        Assert.True(more.Epochs > first.Epochs, $"{more.Epochs} epochs after resuming from {first.Epochs}");
     }
 
     [Fact]

@@ -18,8 +18,9 @@ namespace CastingDefects.ML.Training.Search;
 /// chosen from the data (<see cref="SearchCandidate.Portfolio"/>) under a time budget and keeps the one that scores best
 /// on the validation images. First rung: each candidate gets an equal share of 60 % of the budget (early stopping on
 /// validation loss may end it sooner, <see cref="TimeStopping"/> ends it at its share). Then the rest of the budget
-/// goes to the best candidates that were still improving when their share ran out, trained again with the longer time
-/// (successive halving's idea: the promising get the time). Cancellation keeps the best model so far.
+/// goes to the best candidates that were still improving when their share ran out (successive halving's idea: the
+/// promising get the time): a CNN resumes from its last epoch's checkpoint, a transfer head (cheap, its features
+/// cached) trains again with the longer time. Cancellation keeps the best model so far.
 /// </summary>
 public static class CastingModelSearch
 {
@@ -47,10 +48,10 @@ public static class CastingModelSearch
         var trials = new List<SearchTrial>();
         Fitted? best = null;
         bool cancelled = false;
-        void Try(SearchCandidate candidate, TimeSpan slice)
+        void Try(SearchCandidate candidate, TimeSpan slice, bool resume)
         {
             options.Progress?.Report(new SearchProgress(candidate, Left(), null));
-            var (trial, fitted) = RunTrial(mlContext, train, validation, classes, candidate, slice, Left(), workspace, options);
+            var (trial, fitted) = RunTrial(mlContext, train, validation, classes, candidate, slice, Left(), workspace, resume, options);
             trials.Add(trial);
             options.Progress?.Report(new SearchProgress(candidate, Left(), trial));
             if (fitted is null) return;
@@ -64,7 +65,7 @@ public static class CastingModelSearch
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
                 if (Left() < share * 0.5) break; // not enough left to give it a fair share
-                Try(candidate, Min(share, Left()));
+                Try(candidate, Min(share, Left()), resume: false);
             }
             // Second rung: the rest to the best of those still improving when their time ran out, best first.
             var extended = new HashSet<string>(StringComparer.Ordinal);
@@ -75,7 +76,7 @@ public static class CastingModelSearch
                     .OrderByDescending(t => t.Rank).FirstOrDefault();
                 if (next is null) break;
                 extended.Add(next.Candidate.Name);
-                Try(next.Candidate with { Name = next.Candidate.Name + "+more-time" }, Left() * 0.9);
+                Try(next.Candidate with { Name = next.Candidate.Name + "+more-time" }, Left() * 0.9, resume: true);
             }
         }
         catch (OperationCanceledException) when (options.CancellationToken.IsCancellationRequested)
@@ -110,7 +111,7 @@ public static class CastingModelSearch
     }
 
     private static (SearchTrial Trial, Fitted? Fitted) RunTrial(MLContext mlContext, IDataView train, IDataView validation, int classes,
-        SearchCandidate candidate, TimeSpan slice, TimeSpan left, string workspace, CastingModelSearchOptions options)
+        SearchCandidate candidate, TimeSpan slice, TimeSpan left, string workspace, bool resume, CastingModelSearchOptions options)
     {
         var clock = Stopwatch.StartNew();
         var image = CastingImageOptions.Square(candidate.ImageSize, options.Grayscale);
@@ -143,11 +144,15 @@ public static class CastingModelSearch
             }
             else
             {
+                // One checkpoint folder per configuration: the first rung starts it afresh, the second resumes from it.
+                string checkpoints = Path.Combine(workspace, "checkpoints", $"cnn-{candidate.ImageSize}-{(candidate.Augment ? "aug" : "plain")}");
+                if (!resume && Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
                 var cnn = new CastingCnnOptions
                 {
                     Image = image, Epochs = options.MaxEpochs, BatchSize = options.BatchSize, Seed = options.Seed, Threads = options.Threads,
                     Augmentation = candidate.Augment ? ImageAugmentation.Paper : null,
                     ValidationSet = validation, ValidationFraction = 0, CancellationToken = hardStop.Token,
+                    CheckpointDirectory = checkpoints, Resume = resume,
                 };
                 cnn.Callbacks.Add(timeStopping);
                 CastingCnnTrainerBase trainer = classes == 2
