@@ -90,8 +90,9 @@ public sealed class ModelSearchTests
         var (ml, train, validation, _) = Data(dir);
         using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
         {
-            // 60 % of 6 s for one candidate allowed 1,000 epochs: the share, not the epochs, ends it.
-            TimeBudget = TimeSpan.FromSeconds(6), ValidationSet = validation, Candidates = [Small[0]], MaxEpochs = 1000, BatchSize = 16,
+            // 60 % of 12 s for one candidate allowed 1,000 epochs: the share, not the epochs, ends it; the other 40 %
+            // (less decoding and scoring) leave room for the second rung on a slower machine too.
+            TimeBudget = TimeSpan.FromSeconds(12), ValidationSet = validation, Candidates = [Small[0]], MaxEpochs = 1000, BatchSize = 16,
         });
         var first = result.Leaderboard.First(t => t.Candidate.Name == "paper-64");
         Assert.Equal(TrialStatus.StoppedByBudget, first.Status);
