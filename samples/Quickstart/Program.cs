@@ -27,14 +27,14 @@ var trainer = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions
     });
 var pipeline = ml.Transforms.LoadCastingImages(image).Append(trainer);
 Console.WriteLine("3. Training the paper's CNN (grayscale) ...");
-ITransformer model = pipeline.Fit(split.TrainSet);
+var model = pipeline.Fit(split.TrainSet);               // typed: model.LastTransformer.Model is the trained network, history, ONNX
 
 var metrics = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet));
 Console.WriteLine($"4. Test set: accuracy {metrics.Accuracy:P2}, precision {metrics.PositivePrecision:P2}, recall {metrics.PositiveRecall:P2}, F1 {metrics.F1Score:P2}, AUC {metrics.AreaUnderRocCurve:F4}");
 
 string modelPath = Path.Combine(output, "casting.zip");
 ml.Model.SaveCastingModel(model, split.TrainSet.Schema, modelPath);
-File.WriteAllBytes(Path.ChangeExtension(modelPath, ".onnx"), trainer.OnnxModel!);   // for ONNX Runtime users
+File.WriteAllBytes(Path.ChangeExtension(modelPath, ".onnx"), model.LastTransformer.Model.OnnxModel);   // for ONNX Runtime users
 Console.WriteLine($"5. Saved {modelPath} ({new FileInfo(modelPath).Length:N0} bytes) and casting.onnx");
 
 var loaded = ml.Model.LoadCastingModel(modelPath);

@@ -1,3 +1,4 @@
+using CastingDefects.ML.Evaluation.Reports;
 using System.Diagnostics;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
@@ -77,7 +78,7 @@ internal static class AnomalyTraining
         if (request.ReportFolder is { } reportFolder)
         {
             var (part, scored, which) = test is null || onTest is not { } t ? (validation, onValidation.Scored, "validation") : (test, t.Scored, "test");
-            var evaluation = EvaluateCommand.EvaluateBinary(scored, part, 0.5f, null, false);
+            var evaluation = DatasetEvaluation.ForBinary(scored, part, 0.5f);
             evaluation.Report.Notes = [$"Model: {request.OutPath} (PaDiM anomaly detector fitted on {train.Images.Count} good images, {image.Width}x{image.Height})",
                 $"Held-out {which} images: {part.Images.Count}" + (test is null ? " (they also chose the threshold: optimistic)" : " (never used for fitting or any choice)"), .. evaluation.Notes];
             using var overlays = ReportOverlays.Attach(evaluation.Report, request.OutPath, multiclass: false);

@@ -49,8 +49,8 @@ internal static class EvaluateCommand
             if (!binary && (choices > 0 || parse.GetValue(saveModel) is not null))
                 throw new ArgumentException("This is a multiclass model: it predicts the most probable class, there is no threshold to choose (--threshold, --target-recall, --max-f1, --save-model).");
 
-            var result = binary ? EvaluateBinary(scored, dataset, parse.GetValue(threshold), parse.GetValue(targetRecall), parse.GetValue(maxF1))
-                : EvaluateMulticlass(scored, dataset);
+            var result = binary ? DatasetEvaluation.ForBinary(scored, dataset, parse.GetValue(threshold), parse.GetValue(targetRecall), parse.GetValue(maxF1))
+                : DatasetEvaluation.ForMulticlass(scored, dataset);
             var comparisons = new List<ReportComparison>();
             if (parse.GetValue(augmented))
             {
@@ -59,7 +59,7 @@ internal static class EvaluateCommand
                 {
                     var augmentedSet = dataset.WriteAugmentedCopy(copy, ImageAugmentation.Paper, parse.GetValue(seed));
                     var augmentedScored = transformer.Transform(augmentedSet.ToDataView(mlContext));
-                    var other = binary ? EvaluateBinary(augmentedScored, augmentedSet, result.Threshold, null, false) : EvaluateMulticlass(augmentedScored, augmentedSet);
+                    var other = binary ? DatasetEvaluation.ForBinary(augmentedScored, augmentedSet, result.Threshold, null, false) : DatasetEvaluation.ForMulticlass(augmentedScored, augmentedSet);
                     comparisons.Add(new ReportComparison("augmented copy (the paper's augmentation)", other.Report.Metrics));
                 }
                 finally
@@ -111,45 +111,7 @@ internal static class EvaluateCommand
         return command;
     }
 
-    internal sealed record Evaluation(EvaluationReport Report, BinaryMetrics? Binary, float? Threshold, IReadOnlyList<string> Notes);
-
     private static object Row(ClassMetrics c) => new { name = c.Name, precision = c.Precision, recall = c.Recall, f1 = c.F1, support = c.Support };
-
-    internal static Evaluation EvaluateBinary(IDataView scored, ImageFolderDataset dataset, float? threshold, double? targetRecall, bool maxF1)
-    {
-        var columns = BinaryScores.Read(scored); // probability and decision of each image from one run of the network
-        var probabilities = columns.Probabilities;
-        var decisions = columns.PredictedLabels;
-        var labels = dataset.Images.Select(i => i.IsDefect).ToArray();
-        float stored = ThresholdSelection.Reproducing(probabilities, decisions);
-        (float t, string note) = threshold is { } given ? (given, $"Threshold {given:G4} (--threshold); the model's own is {stored:G4}.")
-            : targetRecall is { } r ? (ThresholdSelection.ForTargetRecall(labels, probabilities, r), $"Threshold chosen for a defect recall of at least {r:P2} on this data.")
-            : maxF1 ? (ThresholdSelection.MaxF1(labels, probabilities), "Threshold chosen to maximise F1 on this data.")
-            : (stored, "The model's own threshold.");
-        string good = string.Join("+", dataset.Classes.Where(c => c != dataset.PositiveClass));
-        var report = EvaluationReport.ForBinary($"{dataset.Images.Count} images", dataset.Images.Select(i => i.Path).ToList(), labels, probabilities, t, good, dataset.PositiveClass ?? "defect");
-        return new Evaluation(report, report.Binary, t, [note]);
-    }
-
-    internal static Evaluation EvaluateMulticlass(IDataView scored, ImageFolderDataset dataset)
-    {
-        var scores = scored.GetColumn<float[]>("Score").ToArray();
-        VBuffer<ReadOnlyMemory<char>> keys = default;
-        scored.Schema["PredictedLabel"].GetKeyValues(ref keys);
-        var modelClasses = keys.DenseValues().Select(k => k.ToString()).ToList();
-        var actual = dataset.Images.Select(i => i.ClassIndex).ToArray();
-        var predicted = new int[scores.Length];
-        var confidence = new float[scores.Length];
-        for (int i = 0; i < scores.Length; i++)
-        {
-            int best = Array.IndexOf(scores[i], scores[i].Max());
-            int index = dataset.Classes.ToList().IndexOf(modelClasses[best]);
-            predicted[i] = index >= 0 ? index : throw new InvalidDataException($"The model predicts class '{modelClasses[best]}', which is not a folder of the data ({string.Join(", ", dataset.Classes)}).");
-            confidence[i] = scores[i][best];
-        }
-        var report = EvaluationReport.ForMulticlass($"{dataset.Images.Count} images", dataset.Images.Select(i => i.Path).ToList(), actual, predicted, confidence, dataset.Classes);
-        return new Evaluation(report, null, null, ["Multiclass: each image gets its most probable class."]);
-    }
 
     /// <summary>The training history train writes beside the model (<c>model.history.json</c>), if any.</summary>
     internal static IReadOnlyList<TrainingCurve> ReadHistory(string modelPath)

@@ -66,16 +66,10 @@ internal static class SearchBudget
         sb.AppendLine("  candidate                       input  params     epochs  val acc  val recall  val AUC  train s  ms/image  status");
         foreach (var t in search.Leaderboard)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {(t == search.Best ? "*" : " ")}{t.Candidate.Name,-30} {t.Candidate.ImageSize,5}  {t.Parameters,9:N0}  {t.Epochs,6}  {t.ValidationAccuracy,7:P2}  {(t.ValidationDefectRecall is { } r ? r.ToString("P2", CultureInfo.InvariantCulture) : "-"),10}  {(t.ValidationAuc is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-"),7}  {t.TrainSeconds,7:F0}  {t.MillisecondsPerImage,8:F2}  {Status(t)}"));
+                $"  {(t == search.Best ? "*" : " ")}{t.Candidate.Name,-30} {t.Candidate.ImageSize,5}  {t.Parameters,9:N0}  {t.Epochs,6}  {t.ValidationAccuracy,7:P2}  {(t.ValidationDefectRecall is { } r ? r.ToString("P2", CultureInfo.InvariantCulture) : "-"),10}  {(t.ValidationAuc is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-"),7}  {t.TrainSeconds,7:F0}  {t.MillisecondsPerImage,8:F2}  {t.StatusText}"));
         return sb.ToString();
     }
 
-    private static string Status(SearchTrial t) => t.Status switch
-    {
-        TrialStatus.Converged => "converged",
-        TrialStatus.StoppedByBudget => "stopped by time",
-        _ => "failed: " + t.Error,
-    };
 
     /// <summary>The leaderboard as JSON rows.</summary>
     public static IReadOnlyList<object> Rows(SearchResult search) => search.Leaderboard.Select(t => (object)new
@@ -85,10 +79,4 @@ internal static class SearchBudget
         val_recall = t.ValidationDefectRecall, val_roc_auc = t.ValidationAuc, val_loss = double.IsNaN(t.ValidationLoss) ? (double?)null : t.ValidationLoss,
         train_seconds = t.TrainSeconds, ms_per_image = t.MillisecondsPerImage, error = t.Error,
     }).ToList();
-
-    /// <summary>The leaderboard as lines of the HTML report.</summary>
-    public static IEnumerable<string> Notes(SearchResult search) =>
-        new[] { $"Model search: {search.Leaderboard.Count} trials ranked on the validation images; winner {search.Best.Candidate.Name}" + (search.Cancelled ? " (cancelled: best so far)" : "") }
-            .Concat(search.Leaderboard.Select(t => string.Create(CultureInfo.InvariantCulture,
-                $"{(t == search.Best ? "winner " : "")}{t.Candidate.Name}: {t.Candidate.ImageSize} px, {t.Parameters:N0} parameters, {t.Epochs} epochs, val accuracy {t.ValidationAccuracy:P2}, AUC {(t.ValidationAuc is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-")}, {t.TrainSeconds:F0} s, {t.MillisecondsPerImage:F2} ms/image, {Status(t)}")));
 }

@@ -12,7 +12,9 @@ using CastingDefects.ML.Training.MLNet;
 using CastingDefects.ML.Training.Models;
 using CastingDefects.ML.Training.Models.Weights;
 using Microsoft.ML;
-using Microsoft.ML.Data;
+using CastingDefects.ML.Training.Search;
+using CastingDefects.ML.Training.Transfer;
+using CastingDefects.ML.Training.Workflow;
 
 namespace CastingDefects.Cli;
 
@@ -86,87 +88,39 @@ internal static class TrainCommand
                 try { CastingArchitectures.CheckImageSize(archName, image.Grayscale, image.Width); }
                 catch (ArgumentException e) { throw new ArgumentException("--image-size: " + e.Message.Split(" (Parameter")[0], e); }
             }
-            // Three parts: the test set first (never seen by training or by any choice), then validation from the rest.
-            double testShare = parse.GetValue(testFraction);
-            if (testShare is < 0 or >= 1 || double.IsNaN(testShare)) throw new ArgumentException($"--test-fraction {testShare}: a share between 0 and 1.");
-            var (rest, test) = testShare > 0 ? dataset.StratifiedSplit(testShare, parse.GetValue(seed)) : (dataset, null);
-            var (train, validation) = rest.StratifiedSplit(parse.GetValue(fraction), parse.GetValue(seed));
-            foreach (var (part, option, use) in new[] { (validation, "--validation-fraction", "the best epoch and the threshold"), (test, "--test-fraction", "the test metrics") })
-            {
-                if (part is null) continue;
-                var missing = dataset.Classes.Where(c => part.Images.All(i => i.ClassName != c)).ToList();
-                if (missing.Count > 0)
-                    throw new ArgumentException($"{option} {parse.GetValue(option == "--test-fraction" ? testFraction : fraction)} leaves {part.Images.Count} of {dataset.Images.Count} images there, " +
-                        $"none of class {string.Join(", ", missing)}: {use} need every class. Raise {option} or add images.");
-            }
-            if (!quiet)
-                Console.WriteLine($"{dataset.Images.Count} images ({string.Join(", ", dataset.CountByClass().Select(kv => $"{kv.Key} {kv.Value}"))}), " +
-                    $"{dataset.Skipped.Count} skipped; train {train.Images.Count}, validation {validation.Images.Count}, test {test?.Images.Count ?? 0}; {archName} {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")}");
-
+            if (!quiet) Console.WriteLine($"{archName} {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")}");
             var mlContext = new MLContext(parse.GetValue(seed));
             var progress = !quiet && !Console.IsOutputRedirected ? new ProgressBar() : null;
             bool multiclass = dataset.Classes.Count > 2;
-            // Multiclass label: a key over the class folder names, in the dataset's (sorted) order.
-            var labels = multiclass ? mlContext.Transforms.MapClassNamesToKey(mlContext, dataset.Classes) : null;
-            IDataView Prepare(ImageFolderDataset part)
-            {
-                var view = part.ToDataView(mlContext);
-                return labels is null ? view : labels.Fit(view).Transform(view);
-            }
-            var trainView = Prepare(train);
-            var validationView = Prepare(validation);
             Action<EpochLog>? report = quiet ? null : log =>
             {
                 progress?.Clear();
                 Console.WriteLine($"epoch {log.Epoch,3}: loss {log.Loss:F4} acc {log.Accuracy:P2} val_loss {log.ValLoss:F4} val_acc {log.ValAccuracy:P2} lr {log.LearningRate:G3} ({log.Seconds:F1} s)");
             };
-            TrainedNetwork trained;
-            ITransformer model;
-            CastingDefects.ML.Training.Search.SearchResult? search = null;
-            if (timeBudget is { } timeLimit)
+            var experiment = new CastingExperimentOptions
             {
-                search = CastingDefects.ML.Training.Search.CastingModelSearch.Run(mlContext, trainView, dataset.Classes.Count, new CastingDefects.ML.Training.Search.CastingModelSearchOptions
+                ModelPath = outPath, TestFraction = parse.GetValue(testFraction), ValidationFraction = parse.GetValue(fraction), Seed = parse.GetValue(seed),
+                ReportFolder = parse.GetValue(reportOption), Log = quiet ? null : Console.WriteLine,
+            };
+            if (timeBudget is { } timeLimit)
+                experiment.Search = new CastingModelSearchOptions
                 {
                     // What is left of the budget after scanning, less a share for saving the winner and testing it.
-                    TimeBudget = (timeLimit - clock.Elapsed) * 0.92, ValidationSet = validationView, Grayscale = image.Grayscale, BatchSize = parse.GetValue(batch),
+                    TimeBudget = (timeLimit - clock.Elapsed) * 0.92, Grayscale = image.Grayscale, BatchSize = parse.GetValue(batch),
                     Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), SmallestImageSide = SearchBudget.MedianShorterSide(dataset),
                     WorkspacePath = parse.GetValue(workspace), CancellationToken = token,
-                    Progress = quiet ? null : new SynchronousProgress<CastingDefects.ML.Training.Search.SearchProgress>(p => Console.WriteLine(SearchBudget.Describe(p))),
-                });
-                model = search.Model;
-                trained = new TrainedNetwork(search.Network, search.History, search.OnnxModel, search.Threshold);
-                image = search.Image;
-                isTransfer = search.Best.Candidate.Transfer;
-                archName = isTransfer ? "resnet18-transfer" : "paper";
-                if (!quiet) Console.Write(SearchBudget.Table(search));
-            }
+                    Progress = quiet ? null : new SynchronousProgress<SearchProgress>(p => Console.WriteLine(SearchBudget.Describe(p))),
+                };
             else if (isTransfer)
-            {
-                var options = new CastingDefects.ML.Training.Transfer.ImageTransferOptions
+                experiment.Trainer = new ImageTransferOptions
                 {
                     Image = image, Head = headKind, Epochs = parse.GetValue(epochs) ?? 50, BatchSize = parse.GetValue(batch),
                     Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), TargetRecall = parse.GetValue(targetRecall),
-                    ValidationSet = validationView, ValidationFraction = 0, WorkspacePath = parse.GetValue(workspace) ?? outPath + ".workspace",
-                    MetricsCallback = report, CancellationToken = token,
+                    WorkspacePath = parse.GetValue(workspace) ?? outPath + ".workspace", MetricsCallback = report, CancellationToken = token,
                     FeatureProgress = quiet ? null : new Progress<(int Done, int Total)>(p => { if (p.Done % 512 == 0 || p.Done == p.Total) Console.WriteLine($"bottleneck features: {p.Done}/{p.Total}"); }),
                 };
-                if (multiclass)
-                {
-                    var t = mlContext.MulticlassClassification.Trainers.ImageTransfer(options);
-                    model = mlContext.Transforms.LoadCastingImages(image).Append(t).Fit(trainView);
-                    trained = new TrainedNetwork(t.Result!.Network, t.Result.History, t.OnnxModel!, 0.5f);
-                }
-                else
-                {
-                    var t = mlContext.BinaryClassification.Trainers.ImageTransfer(options);
-                    model = mlContext.Transforms.LoadCastingImages(image).Append(t).Fit(trainView);
-                    trained = new TrainedNetwork(t.Result!.Network, t.Result.History, t.OnnxModel!, t.Threshold);
-                    if (!quiet) Console.WriteLine($"features: {t.Result.ComputedFeatures} computed in {t.Result.FeatureExtraction.TotalSeconds:F0} s, {t.Result.CachedFeatures} from the cache; head trained in {t.Result.HeadTraining.TotalSeconds:F1} s");
-                }
-            }
             else
-            {
-                var options = new CastingCnnOptions
+                experiment.Trainer = new CastingCnnOptions
                 {
                     Architecture = (img, classes) =>
                     {
@@ -179,100 +133,57 @@ internal static class TrainCommand
                     },
                     Image = image, Epochs = parse.GetValue(epochs) ?? 20, BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
                     Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
-                    TargetRecall = parse.GetValue(targetRecall),
-                    ValidationSet = validationView, ValidationFraction = 0,
-                    CheckpointDirectory = checkpointDir, Resume = parse.GetValue(resume),
+                    TargetRecall = parse.GetValue(targetRecall), CheckpointDirectory = checkpointDir, Resume = parse.GetValue(resume),
                     Progress = progress, CancellationToken = token, MetricsCallback = report,
                 };
-                CastingCnnTrainerBase trainer = multiclass
-                    ? mlContext.MulticlassClassification.Trainers.CastingCnn(options)
-                    : mlContext.BinaryClassification.Trainers.CastingCnn(options);
-                model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(trainView);
-                trained = new TrainedNetwork(trainer.Network!, trainer.History!, trainer.OnnxModel!, (trainer as CastingCnnTrainer)?.Threshold ?? 0.5f);
-            }
-            using var releaseTrained = new ModelRelease(model); // also when saving fails below
-            // The model, its ONNX network and its training history are replaced together (AtomicFile.WriteAll).
-            var curves = trained.History.Epochs.Select(e => new CastingDefects.ML.Evaluation.Reports.TrainingCurve(e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.LearningRate)).ToList();
-            CastingDefects.ML.IO.AtomicFile.WriteAll(
+            // The trainable network (for prune and explain) and the search's leaderboard are replaced with the model.
+            experiment.CompanionFiles = (trained, search) =>
             [
-                (outPath, s => mlContext.Model.Save(model, trainView.Schema, s)),
-                (Path.ChangeExtension(outPath, ".onnx"), s => s.Write(trained.Onnx)),
-                (Path.ChangeExtension(outPath, ".history.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(curves, CliJson.Options))),
                 .. search is null ? Array.Empty<(string, Action<Stream>)>()
                     : [(Path.ChangeExtension(outPath, ".leaderboard.json"), s => s.Write(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(SearchBudget.Rows(search), CliJson.Options)))],
-                .. parse.GetValue(zca) is null
-                    ? new (string, Action<Stream>)[] { (NetworkFile.PathFor(outPath), s => NetworkFile.Write(s, new NetworkFile.Spec(isTransfer ? "resnet18-pretrained" : archName,
-                        image.Grayscale, image.Width, dataset.Classes.Count, multiclass ? HeadKind.SoftmaxN : headKind, isTransfer), trained.Network)) }
-                    : [],
-            ]);
-
-            // Metrics of the saved model, through the same path users predict with: on the validation set (which chose the
-            // best epoch and the threshold) and on the test set (which chose nothing: the figures to quote).
-            var loaded = mlContext.Model.LoadCastingModel(outPath);
-            using var release = new ModelRelease(loaded);
-            var onValidation = Score(validation);
-            (IDataView Scored, BinaryMetrics? Metrics, double Accuracy)? onTest = test is null ? null : Score(test);
-            (IDataView Scored, BinaryMetrics? Metrics, double Accuracy) Score(ImageFolderDataset part)
-            {
-                var scored = loaded.Transform(Prepare(part));
-                if (multiclass) return (scored, null, mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy);
-                var m = BinaryMetrics.Compute(part.Images.Select(i => i.IsDefect).ToArray(), BinaryScores.Read(scored).Probabilities, trained.Threshold);
-                return (scored, m, m.Accuracy);
-            }
-            var history = trained.History;
-            var network = trained.Network;
-            string? html = null;
-            if (parse.GetValue(reportOption) is { } reportFolder)
-            {
-                var (reportPart, reportScored, which) = test is null || onTest is not { } t
-                    ? (validation, onValidation.Scored, "validation") : (test, t.Scored, "test");
-                var evaluation = multiclass ? EvaluateCommand.EvaluateMulticlass(reportScored, reportPart)
-                    : EvaluateCommand.EvaluateBinary(reportScored, reportPart, trained.Threshold, null, false);
-                evaluation.Report.Training = curves;
-                evaluation.Report.Notes = [$"Model: {outPath} ({archName}, {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")})",
-                    $"Held-out {which} images: {reportPart.Images.Count} of {dataset.Images.Count} from {Path.GetFullPath(folder)}" +
-                    (test is null ? " (they also chose the best epoch: optimistic)" : " (never used in training or for any choice)"),
-                    .. search is null ? [] : SearchBudget.Notes(search), .. evaluation.Notes];
-                using var overlays = ReportOverlays.Attach(evaluation.Report, outPath, multiclass);
-                html = evaluation.Report.Write(reportFolder);
-            }
-            // A run that ended by its epoch limit while validation loss was still falling was too short.
-            bool tooShort = search is null && history.StillImproving && history.Epochs.Count >= (parse.GetValue(epochs) ?? (isTransfer ? 50 : 20));
-            if (tooShort)
+                .. parse.GetValue(zca) is not null ? []
+                    : new (string, Action<Stream>)[] { (NetworkFile.PathFor(outPath), s => NetworkFile.Write(s, new NetworkFile.Spec(
+                        search?.Best.Candidate.Transfer ?? isTransfer ? "resnet18-pretrained" : archName, trained.Image.Grayscale, trained.Image.Width, dataset.Classes.Count,
+                        multiclass ? HeadKind.SoftmaxN : headKind, search?.Best.Candidate.Transfer ?? isTransfer), trained.Network)) },
+            ];
+            using var result = CastingExperiment.Run(mlContext, dataset, experiment);
+            var search = result.Search;
+            if (search is not null && !quiet) Console.Write(SearchBudget.Table(search));
+            isTransfer = search?.Best.Candidate.Transfer ?? isTransfer;
+            image = result.Classifier.Image;
+            var history = result.Classifier.History;
+            var network = result.Classifier.Network;
+            var (onValidation, onTest) = (result.Validation, result.Test);
+            if (result.StillImproving)
                 Console.Error.WriteLine($"warning: validation loss was still falling at the last epoch (best epoch {history.BestEpoch} of {history.Epochs.Count}): " +
                     $"the run was too short; train longer (--epochs {2 * history.Epochs.Count}) or let the search choose (--time-budget 10m).");
             var counts = network.CountParameters();
-            var result = new
+            var summary = new
             {
                 model = outPath, onnx = Path.ChangeExtension(outPath, ".onnx"), architecture = network.Name, classes = dataset.Classes,
                 image_size = image.Width, channels = image.Channels, model_bytes = new FileInfo(outPath).Length, transfer = isTransfer,
                 total_params = counts.Total, trainable_params = counts.Trainable, non_trainable_params = counts.NonTrainable,
-                epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch, still_improving = tooShort,
-                threshold = onValidation.Metrics?.Threshold,
-                val_accuracy = onValidation.Accuracy, val_precision = onValidation.Metrics?.Precision, val_recall = onValidation.Metrics?.Recall,
-                val_f1 = onValidation.Metrics?.F1, val_roc_auc = onValidation.Metrics?.RocAuc,
-                test_accuracy = onTest?.Accuracy, test_precision = onTest?.Metrics?.Precision, test_recall = onTest?.Metrics?.Recall,
-                test_f1 = onTest?.Metrics?.F1, test_roc_auc = onTest?.Metrics?.RocAuc,
-                train_images = train.Images.Count, validation_images = validation.Images.Count, test_images = test?.Images.Count ?? 0,
+                epochs_run = history.Epochs.Count, best_epoch = history.BestEpoch, still_improving = result.StillImproving,
+                threshold = onValidation.Binary?.Threshold,
+                val_accuracy = onValidation.Accuracy, val_precision = onValidation.Binary?.Precision, val_recall = onValidation.Binary?.Recall,
+                val_f1 = onValidation.Binary?.F1, val_roc_auc = onValidation.Binary?.RocAuc,
+                test_accuracy = onTest?.Accuracy, test_precision = onTest?.Binary?.Precision, test_recall = onTest?.Binary?.Recall,
+                test_f1 = onTest?.Binary?.F1, test_roc_auc = onTest?.Binary?.RocAuc,
+                train_images = result.Train.Images.Count, validation_images = onValidation.Images.Images.Count, test_images = onTest?.Images.Images.Count ?? 0,
                 seconds = clock.Elapsed.TotalSeconds, seconds_per_epoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(e => e.Seconds),
-                history = history.Epochs, report = html,
+                history = history.Epochs, report = result.ReportPath,
                 search = search is null ? null : new { winner = search.Best.Candidate.Name, cancelled = search.Cancelled, leaderboard = SearchBudget.Rows(search) },
             };
-            if (quiet) CliJson.Print(result);
+            if (quiet) CliJson.Print(summary);
             else
             {
-                static string Line((IDataView, BinaryMetrics? Metrics, double Accuracy) r) =>
-                    $"accuracy {r.Accuracy:P2}" + (r.Metrics is null ? "" : $", defect recall {r.Metrics.Recall:P2}, AUC {r.Metrics.RocAuc:F4}");
-                Console.WriteLine($"saved {outPath} ({result.model_bytes:N0} bytes); best epoch {result.best_epoch} of {result.epochs_run}; {result.seconds:F0} s");
-                Console.WriteLine($"validation ({validation.Images.Count} images, chose the best epoch): {Line(onValidation)}");
-                Console.WriteLine(onTest is { } t ? $"test ({test!.Images.Count} images, held out, never used for a choice): {Line(t)}" : "no test set (--test-fraction 0): quote no figure from the validation set as a test result");
-                if (html is not null) Console.WriteLine($"report: {html}");
+                Console.WriteLine($"saved {outPath} ({summary.model_bytes:N0} bytes); best epoch {summary.best_epoch} of {summary.epochs_run}; {summary.seconds:F0} s");
+                Console.WriteLine($"validation ({onValidation.Images.Images.Count} images, chose the best epoch): {onValidation}");
+                Console.WriteLine(onTest is { } t ? $"test ({t.Images.Images.Count} images, held out, never used for a choice): {t}" : "no test set (--test-fraction 0): quote no figure from the validation set as a test result");
+                if (result.ReportPath is not null) Console.WriteLine($"report: {result.ReportPath}");
             }
             return 0;
         })));
         return command;
     }
-
-    /// <summary>What the CLI reports of either trainer.</summary>
-    private sealed record TrainedNetwork(Sequential Network, History History, byte[] Onnx, float Threshold);
 }

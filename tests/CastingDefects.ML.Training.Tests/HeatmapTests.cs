@@ -243,7 +243,7 @@ public class HeatmapTests(Xunit.Abstractions.ITestOutputHelper output)
             // The multiclass scoring chain: the predicted class's map.
             var threeClasses = networks[2];
             string[] names = ["a", "b", "c"];
-            var multiScorer = ml.Transforms.ScoreWithOnnxMulticlass(ml, threeClasses.ToOnnx(names), image, names, heatmap: true).Fit(view);
+            var multiScorer = ml.Transforms.ScoreWithOnnxMulticlass(threeClasses.ToOnnx(names), image, names, heatmap: true).Fit(view);
             try
             {
                 var engine = ml.Model.CreatePredictionEngine<Pixels64, CastingClassHeatmapVerdict>(multiScorer);

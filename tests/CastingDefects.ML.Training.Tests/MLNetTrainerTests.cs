@@ -28,7 +28,8 @@ public class MLNetTrainerTests
         var pipeline = ml.Transforms.LoadCastingImages(image).Append(trainer);
         var model = pipeline.Fit(split.TrainSet);
         Assert.Equal(Enumerable.Range(1, 8), epochs);
-        Assert.Equal("paper-gray", trainer.Network!.Name);
+        Assert.Equal("paper-gray", model.LastTransformer.Model.Network.Name); // the typed fitted transformer, as ML.NET's trainers return
+        Assert.Equal(8, model.LastTransformer.Model.History.Epochs.Count);
 
         var scored = model.Transform(split.TestSet);
         var metrics = ml.BinaryClassification.Evaluate(scored);
@@ -75,16 +76,17 @@ public class MLNetTrainerTests
             Image = image, Epochs = 2, BatchSize = 8, ValidationSet = split.TestSet, TargetRecall = 1.0,
         });
         var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(split.TrainSet);
+        float threshold = model.LastTransformer.Model.Threshold;
         var scored = model.Transform(split.TestSet);
         var labels = scored.GetColumn<bool>("Label").ToArray();
         var columns = BinaryScores.Read(scored); // each row's probability and decision from one run of the network
         Assert.All(columns.Probabilities, p => Assert.True(float.IsFinite(p)));
         // The threshold is exactly the lowest defect probability of the deployed model, so every defect is caught ...
-        Assert.Equal(columns.Probabilities.Where((_, i) => labels[i]).Min(), trainer.Threshold);
+        Assert.Equal(columns.Probabilities.Where((_, i) => labels[i]).Min(), threshold);
         Assert.All(Enumerable.Range(0, labels.Length).Where(i => labels[i]), i => Assert.True(columns.PredictedLabels[i], $"defect {i} missed"));
         // ... and every decision is the probability against that threshold.
-        Assert.All(Enumerable.Range(0, labels.Length), i => Assert.Equal(columns.Probabilities[i] >= trainer.Threshold, columns.PredictedLabels[i]));
-        Assert.NotEqual(0.5f, trainer.Threshold);
+        Assert.All(Enumerable.Range(0, labels.Length), i => Assert.Equal(columns.Probabilities[i] >= threshold, columns.PredictedLabels[i]));
+        Assert.NotEqual(0.5f, threshold);
     }
 
     [Fact]
@@ -123,5 +125,32 @@ public class MLNetTrainerTests
         var view = ml.Data.LoadFromEnumerable(new[] { new ImageFolderRow { ImagePath = "x.jpg", Label = true } });
         var e = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.CastingCnn().Fit(view));
         Assert.Contains("Features", e.Message);
+    }
+
+    [Fact]
+    public void The_catalog_trainer_takes_the_contexts_seed_and_logs_to_the_context()
+    {
+        using var dir = new TempDir();
+        string data = EasyImages.Write(dir.Combine("data"), perClass: 16, seed: 5);
+        var image = CastingImageOptions.Square(32);
+        float[] Probabilities(int contextSeed, int? optionSeed, List<string>? log)
+        {
+            var ml = new MLContext(seed: contextSeed);
+            if (log is not null) ml.Log += (_, e) => { lock (log) log.Add(e.RawMessage); };
+            var images = ml.Data.LoadImageFolder(data, new ImageFolderOptions { Warning = null });
+            var trainer = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions
+            {
+                Architecture = (img, classes) => new Sequential((1, img.Height, img.Width)).Conv2D(8, 3, activation: Layers.Activation.ReLU).GlobalAveragePooling2D().Dense(1, Layers.Activation.Sigmoid),
+                Image = image, Epochs = 2, BatchSize = 8, ValidationFraction = 0.25, Seed = optionSeed,
+            });
+            using var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(images).LastTransformer;
+            return model.Transform(ml.Transforms.LoadCastingImages(image).Fit(images).Transform(images)).GetColumn<float>("Probability").ToArray();
+        }
+        var log = new List<string>();
+        var fromContext = Probabilities(contextSeed: 9, optionSeed: null, log);
+        Assert.Equal(fromContext, Probabilities(contextSeed: 1, optionSeed: 9, null)); // the context's seed is the options' default
+        Assert.NotEqual(fromContext, Probabilities(contextSeed: 10, optionSeed: null, null)); // and it matters
+        Assert.Contains(log, m => m.StartsWith("Epoch 1/2 - ", StringComparison.Ordinal));
+        Assert.Contains(log, m => m.StartsWith("Epoch 2/2 - ", StringComparison.Ordinal));
     }
 }

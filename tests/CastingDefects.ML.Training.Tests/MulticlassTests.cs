@@ -23,16 +23,18 @@ public class MulticlassTests
         Assert.Equal(["bright_spot", "def_front", "ok_front"], dataset.Classes);
         var (trainSet, validationSet) = dataset.StratifiedSplit(0.25, seed: 1);
         var ml = new MLContext(seed: 1);
-        var labels = ml.Transforms.MapClassNamesToKey(ml, dataset.Classes);
+        var labels = ml.Transforms.MapClassNamesToKey(dataset.Classes);
         IDataView Prepare(ImageFolderDataset part) { var v = part.ToDataView(ml); return labels.Fit(v).Transform(v); }
         var train = Prepare(trainSet);
         var validation = Prepare(validationSet);
         var image = CastingImageOptions.Square(64);
         var trainer = ml.MulticlassClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image, Epochs = 8, BatchSize = 16, ValidationSet = validation, LearningRate = 3e-3 });
         var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
-        Assert.Equal(HeadKind.SoftmaxN, trainer.Network!.Head);
-        Assert.Equal(3, trainer.Network.Classes);
-        Assert.Equal(dataset.Classes, trainer.ClassNames);
+        var fitted = model.LastTransformer.Model;
+        Assert.Equal(HeadKind.SoftmaxN, fitted.Network.Head);
+        Assert.Equal(3, fitted.Network.Classes);
+        Assert.Equal(dataset.Classes, fitted.ClassNames);
+        Assert.True(fitted.IsMulticlass);
 
         var scored = model.Transform(validation);
         var metrics = ml.MulticlassClassification.Evaluate(scored);

@@ -96,7 +96,7 @@ public class TransferLearningTests
         var options = new ImageTransferOptions { Image = image, Epochs = 60, ValidationSet = split.TestSet, WorkspacePath = dir.Combine("workspace"), Seed = 2 };
         var trainer = ml.BinaryClassification.Trainers.ImageTransfer(options);
         var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(split.TrainSet);
-        var first = trainer.Result!;
+        var first = model.LastTransformer.Model.Transfer!;
         Assert.Equal(160, first.ComputedFeatures);
         Assert.Equal(0, first.CachedFeatures);
         Assert.Single(Directory.GetFiles(options.WorkspacePath, "features-resnet18-1x128x128-*.bin"));
@@ -110,7 +110,7 @@ public class TransferLearningTests
         // Second run: every feature comes from the cache and the result is the same.
         var again = ml.BinaryClassification.Trainers.ImageTransfer(options);
         var model2 = ml.Transforms.LoadCastingImages(image).Append(again).Fit(split.TrainSet);
-        Assert.Equal((160, 0), (again.Result!.CachedFeatures, again.Result.ComputedFeatures));
+        Assert.Equal((160, 0), (model2.LastTransformer.Model.Transfer!.CachedFeatures, model2.LastTransformer.Model.Transfer.ComputedFeatures));
         var p1 = model.Transform(split.TestSet).GetColumn<float>("Probability").ToArray();
         var p2 = model2.Transform(split.TestSet).GetColumn<float>("Probability").ToArray();
         for (int i = 0; i < p1.Length; i++) Assert.Equal(p1[i], p2[i], 1e-5); // bit-identical features; head training is reproducible up to float summation order

@@ -1,6 +1,4 @@
-using CastingDefects.ML.Inference;
-using Microsoft.ML;
-using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 
 namespace CastingDefects.ML.Training.MLNet;
 
@@ -13,22 +11,6 @@ namespace CastingDefects.ML.Training.MLNet;
 /// </summary>
 public sealed class CastingCnnMulticlassTrainer : CastingCnnTrainerBase
 {
-    /// <summary>Creates the trainer; prefer <c>mlContext.MulticlassClassification.Trainers.CastingCnn(options)</c>.</summary>
-    public CastingCnnMulticlassTrainer(MLContext mlContext, CastingCnnOptions options) : base(mlContext, options) { }
-
-    /// <summary>Class names in key order, from the label column's key values.</summary>
-    public IReadOnlyList<string>? ClassNames { get; private set; }
-
-    /// <inheritdoc />
-    public override ITransformer Fit(IDataView input)
-    {
-        var classes = LabelKeys.ClassNames(input, Options.LabelColumnName, "BinaryClassification.Trainers.CastingCnn");
-        var (network, _) = Train(input, classes.Count);
-        ClassNames = classes;
-        OnnxModel = network.ToOnnx(classes);
-        return MLContext.Transforms.ScoreWithOnnxMulticlass(MLContext, OnnxModel, Options.Image, classes).Fit(input);
-    }
-
-    /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Multiclass(inputSchema, Options.FeatureColumnName);
+    /// <summary>Creates the trainer (an <c>MLContext</c> is an environment); prefer the catalog method.</summary>
+    public CastingCnnMulticlassTrainer(IHostEnvironment environment, CastingCnnOptions options) : base(environment, options, multiclass: true) { }
 }

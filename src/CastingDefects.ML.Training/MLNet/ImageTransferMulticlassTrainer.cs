@@ -1,6 +1,5 @@
-using CastingDefects.ML.Inference;
 using CastingDefects.ML.Training.Transfer;
-using Microsoft.ML;
+using Microsoft.ML.Runtime;
 
 namespace CastingDefects.ML.Training.MLNet;
 
@@ -11,22 +10,6 @@ namespace CastingDefects.ML.Training.MLNet;
 /// </summary>
 public sealed class ImageTransferMulticlassTrainer : ImageTransferTrainerBase
 {
-    /// <summary>Creates the trainer; prefer <c>mlContext.MulticlassClassification.Trainers.ImageTransfer(options)</c>.</summary>
-    public ImageTransferMulticlassTrainer(MLContext mlContext, ImageTransferOptions options) : base(mlContext, options) { }
-
-    /// <summary>Class names in key order.</summary>
-    public IReadOnlyList<string>? ClassNames { get; private set; }
-
-    /// <inheritdoc />
-    public override ITransformer Fit(IDataView input)
-    {
-        var classes = LabelKeys.ClassNames(input, Options.LabelColumnName, "BinaryClassification.Trainers.ImageTransfer");
-        var result = Train(input, classes.Count);
-        ClassNames = classes;
-        OnnxModel = result.Network.ToOnnx(classes);
-        return MLContext.Transforms.ScoreWithOnnxMulticlass(MLContext, OnnxModel, Options.Image, classes).Fit(input);
-    }
-
-    /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Multiclass(inputSchema, Options.FeatureColumnName);
+    /// <summary>Creates the trainer (an <c>MLContext</c> is an environment); prefer the catalog method.</summary>
+    public ImageTransferMulticlassTrainer(IHostEnvironment environment, ImageTransferOptions options) : base(environment, options, multiclass: true) { }
 }

@@ -1,6 +1,5 @@
-using CastingDefects.ML.Inference;
 using CastingDefects.ML.Training.Transfer;
-using Microsoft.ML;
+using Microsoft.ML.Runtime;
 
 namespace CastingDefects.ML.Training.MLNet;
 
@@ -13,21 +12,6 @@ namespace CastingDefects.ML.Training.MLNet;
 /// </summary>
 public sealed class ImageTransferTrainer : ImageTransferTrainerBase
 {
-    /// <summary>Creates the trainer; prefer <c>mlContext.BinaryClassification.Trainers.ImageTransfer(options)</c>.</summary>
-    public ImageTransferTrainer(MLContext mlContext, ImageTransferOptions options) : base(mlContext, options) { }
-
-    /// <summary>The decision threshold stored in the last fitted model.</summary>
-    public float Threshold { get; private set; }
-
-    /// <inheritdoc />
-    public override ITransformer Fit(IDataView input)
-    {
-        var result = Train(input, classes: 2);
-        (Threshold, OnnxModel) = TargetRecallThreshold.Export(MLContext, (t, m) => result.Network.ToOnnx(t, m), Options.Threshold, Options.TargetRecall,
-            Options.Image, ValidationView, Options.LabelColumnName);
-        return MLContext.Transforms.ScoreWithOnnx(OnnxModel, Options.Image).Fit(input);
-    }
-
-    /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => OutputSchemas.Binary(inputSchema, Options.FeatureColumnName);
+    /// <summary>Creates the trainer (an <c>MLContext</c> is an environment); prefer the catalog method.</summary>
+    public ImageTransferTrainer(IHostEnvironment environment, ImageTransferOptions options) : base(environment, options, multiclass: false) { }
 }

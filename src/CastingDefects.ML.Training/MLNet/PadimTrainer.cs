@@ -3,7 +3,9 @@ using CastingDefects.ML.Inference;
 using CastingDefects.ML.Training.Anomaly;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Layers;
+using CastingDefects.ML.Runtime;
 using Microsoft.ML;
+using Microsoft.ML.Runtime;
 
 namespace CastingDefects.ML.Training.MLNet;
 
@@ -16,12 +18,12 @@ namespace CastingDefects.ML.Training.MLNet;
 /// </summary>
 public sealed class PadimTrainer : IEstimator<ITransformer>
 {
-    private readonly MLContext _mlContext;
+    private readonly TransformsCatalog _transforms;
 
-    /// <summary>Creates the trainer.</summary>
-    public PadimTrainer(MLContext mlContext, PadimOptions options)
+    /// <summary>Creates the trainer (an <c>MLContext</c> is an environment).</summary>
+    public PadimTrainer(IHostEnvironment environment, PadimOptions options)
     {
-        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
+        _transforms = MLNetInternals.Transforms(environment ?? throw new ArgumentNullException(nameof(environment)));
         Options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
@@ -43,12 +45,12 @@ public sealed class PadimTrainer : IEstimator<ITransformer>
         if (Options.ValidationSet is { } given)
         {
             var view = given.Schema.GetColumnOrNull(Options.FeatureColumnName) is null
-                ? _mlContext.Transforms.LoadCastingImages(image).Fit(given).Transform(given)
+                ? _transforms.LoadCastingImages(image).Fit(given).Transform(given)
                 : given;
             validation = ImageTensorData.FromDataView(view, shape, Options.FeatureColumnName, Options.LabelColumnName, labelRequired: false);
         }
         Model = Padim.Fit(Options, train, validation);
-        return _mlContext.Transforms.ScoreWithOnnx(Model.Onnx, image).Fit(input);
+        return _transforms.ScoreWithOnnx(Model.Onnx, image).Fit(input);
     }
 
     /// <inheritdoc />

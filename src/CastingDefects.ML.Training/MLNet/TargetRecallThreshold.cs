@@ -15,13 +15,13 @@ namespace CastingDefects.ML.Training.MLNet;
 internal static class TargetRecallThreshold
 {
     /// <summary>The threshold and the ONNX model that stores it.</summary>
-    public static (float Threshold, byte[] Onnx) Export(MLContext mlContext, Func<float, IReadOnlyDictionary<string, string>?, byte[]> export,
+    public static (float Threshold, byte[] Onnx) Export(TransformsCatalog transforms, Func<float, IReadOnlyDictionary<string, string>?, byte[]> export,
         float threshold, double? targetRecall, CastingImageOptions image, IDataView? validationView, string labelColumn)
     {
         byte[] onnx = export(threshold, null);
         if (targetRecall is not { } recall) return (threshold, onnx);
         if (validationView is null) throw new InvalidOperationException("TargetRecall needs validation data (ValidationSet or ValidationFraction > 0) to choose the threshold on.");
-        var scorer = mlContext.Transforms.ScoreWithOnnx(onnx, image).Fit(validationView);
+        var scorer = transforms.ScoreWithOnnx(onnx, image).Fit(validationView);
         float[] probabilities;
         bool[] labels;
         try

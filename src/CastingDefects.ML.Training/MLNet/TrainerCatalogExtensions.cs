@@ -1,5 +1,6 @@
 using CastingDefects.ML.Training.Anomaly;
 using CastingDefects.ML.Training.Transfer;
+using CastingDefects.ML.Runtime;
 using Microsoft.ML;
 
 namespace CastingDefects.ML.Training.MLNet;
@@ -13,8 +14,7 @@ public static class TrainerCatalogExtensions
     public static CastingCnnTrainer CastingCnn(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, CastingCnnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        // The catalog keeps its host environment private; the trainer's own transforms use a context seeded like it.
-        return new CastingCnnTrainer(new MLContext(options?.Seed ?? 42), options ?? new CastingCnnOptions());
+        return new CastingCnnTrainer(MLNetInternals.Environment(catalog), options ?? new CastingCnnOptions());
     }
 
     /// <summary>
@@ -23,7 +23,7 @@ public static class TrainerCatalogExtensions
     public static CastingCnnMulticlassTrainer CastingCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CastingCnnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new CastingCnnMulticlassTrainer(new MLContext(options?.Seed ?? 42), options ?? new CastingCnnOptions());
+        return new CastingCnnMulticlassTrainer(MLNetInternals.Environment(catalog), options ?? new CastingCnnOptions());
     }
 
     /// <summary>
@@ -33,14 +33,14 @@ public static class TrainerCatalogExtensions
     public static ImageTransferTrainer ImageTransfer(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, ImageTransferOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new ImageTransferTrainer(new MLContext(options?.Seed ?? 42), options ?? new ImageTransferOptions());
+        return new ImageTransferTrainer(MLNetInternals.Environment(catalog), options ?? new ImageTransferOptions());
     }
 
     /// <summary>Transfer learning for three or more classes: <c>mlContext.MulticlassClassification.Trainers.ImageTransfer(options)</c>.</summary>
     public static ImageTransferMulticlassTrainer ImageTransfer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, ImageTransferOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new ImageTransferMulticlassTrainer(new MLContext(options?.Seed ?? 42), options ?? new ImageTransferOptions());
+        return new ImageTransferMulticlassTrainer(MLNetInternals.Environment(catalog), options ?? new ImageTransferOptions());
     }
 
     /// <summary>
@@ -50,6 +50,6 @@ public static class TrainerCatalogExtensions
     public static PadimTrainer Padim(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, PadimOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new PadimTrainer(new MLContext(options?.Seed ?? 42), options ?? new PadimOptions());
+        return new PadimTrainer(MLNetInternals.Environment(catalog), options ?? new PadimOptions());
     }
 }

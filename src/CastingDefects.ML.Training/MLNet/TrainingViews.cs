@@ -8,7 +8,10 @@ namespace CastingDefects.ML.Training.MLNet;
 /// <summary>Reads the training view and the validation view (given, or split off stratified) into memory for the trainers.</summary>
 internal static class TrainingViews
 {
-    public static (ImageTensorData Train, ImageTensorData? Validation, IDataView? ValidationView) Read(MLContext mlContext, IDataView input, CastingImageOptions image,
+    /// <summary>The training images, the validation images (or null) and the validation view they came from.</summary>
+    public sealed record Result(ImageTensorData Train, ImageTensorData? Validation, IDataView? ValidationView);
+
+    public static Result Read(TransformsCatalog transforms, DataOperationsCatalog data, IDataView input, CastingImageOptions image,
         IDataView? validationSet, double validationFraction, int seed, string featureColumn, string labelColumn, int classes)
     {
         image.Validate();
@@ -17,11 +20,11 @@ internal static class TrainingViews
         IDataView? validationView = null;
         if (validationSet is not null)
             validationView = validationSet.Schema.GetColumnOrNull(featureColumn) is null
-                ? mlContext.Transforms.LoadCastingImages(image).Fit(validationSet).Transform(validationSet)
+                ? transforms.LoadCastingImages(image).Fit(validationSet).Transform(validationSet)
                 : validationSet;
         else if (validationFraction > 0) // stratified for binary and multiclass labels alike
         {
-            var split = mlContext.Data.StratifiedSplit(input, validationFraction, seed);
+            var split = data.StratifiedSplit(input, validationFraction, seed);
             (trainView, validationView) = (split.TrainSet, split.TestSet);
         }
 
@@ -32,6 +35,6 @@ internal static class TrainingViews
         int present = train.Labels.Distinct().Count();
         if (present < classes)
             throw new InvalidOperationException($"The training data has images of {present} of the {classes} classes; every class needs training images.");
-        return (train, validation, validationView);
+        return new Result(train, validation, validationView);
     }
 }

@@ -125,7 +125,7 @@ public static class CastingModelSearch
             Sequential network;
             History history;
             byte[] onnx;
-            float threshold = 0.5f;
+            float threshold;
             if (candidate.Transfer)
             {
                 var transfer = new ImageTransferOptions
@@ -138,9 +138,9 @@ public static class CastingModelSearch
                 ImageTransferTrainerBase trainer = classes == 2
                     ? mlContext.BinaryClassification.Trainers.ImageTransfer(transfer)
                     : mlContext.MulticlassClassification.Trainers.ImageTransfer(transfer);
-                model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
-                (network, history, onnx) = (trainer.Result!.Network, trainer.Result.History, trainer.OnnxModel!);
-                if (trainer is ImageTransferTrainer binary) threshold = binary.Threshold;
+                var chain = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
+                model = chain;
+                (network, history, onnx, threshold) = chain.LastTransformer.Model;
             }
             else
             {
@@ -158,9 +158,9 @@ public static class CastingModelSearch
                 CastingCnnTrainerBase trainer = classes == 2
                     ? mlContext.BinaryClassification.Trainers.CastingCnn(cnn)
                     : mlContext.MulticlassClassification.Trainers.CastingCnn(cnn);
-                model = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
-                (network, history, onnx) = (trainer.Network!, trainer.History!, trainer.OnnxModel!);
-                if (trainer is CastingCnnTrainer binary) threshold = binary.Threshold;
+                var chain = mlContext.Transforms.LoadCastingImages(image).Append(trainer).Fit(train);
+                model = chain;
+                (network, history, onnx, threshold) = chain.LastTransformer.Model;
             }
             var scored = model.Transform(validation);
             double accuracy;

@@ -43,6 +43,14 @@ public sealed class CastingModelSearchOptions
 
     /// <summary>Cancelled (Ctrl-C): the search stops and returns the best model so far.</summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>A shallow copy that ranks on <paramref name="validation"/> (the caller's options stay as they were).</summary>
+    internal CastingModelSearchOptions WithValidation(IDataView validation)
+    {
+        var copy = (CastingModelSearchOptions)MemberwiseClone();
+        copy.ValidationSet = validation;
+        return copy;
+    }
 }
 
 /// <summary>Progress of a search: a trial starting (<see cref="Finished"/> null) or finished.</summary>

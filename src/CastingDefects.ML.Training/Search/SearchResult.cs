@@ -1,3 +1,4 @@
+using System.Globalization;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Training.Fitting;
 using CastingDefects.ML.Training.Models;
@@ -48,6 +49,12 @@ public sealed class SearchResult : IDisposable
 
     /// <summary>The winner's input.</summary>
     public CastingImageOptions Image { get; }
+
+    /// <summary>The leaderboard as lines of the HTML report.</summary>
+    public IEnumerable<string> ReportNotes() =>
+        new[] { $"Model search: {Leaderboard.Count} trials ranked on the validation images; winner {Best.Candidate.Name}" + (Cancelled ? " (cancelled: best so far)" : "") }
+            .Concat(Leaderboard.Select(t => string.Create(CultureInfo.InvariantCulture,
+                $"{(t == Best ? "winner " : "")}{t.Candidate.Name}: {t.Candidate.ImageSize} px, {t.Parameters:N0} parameters, {t.Epochs} epochs, val accuracy {t.ValidationAccuracy:P2}, AUC {(t.ValidationAuc is { } a ? a.ToString("F4", CultureInfo.InvariantCulture) : "-")}, {t.TrainSeconds:F0} s, {t.MillisecondsPerImage:F2} ms/image, {t.StatusText}")));
 
     /// <summary>True when the search was cancelled (Ctrl-C) and this is the best model until then.</summary>
     public bool Cancelled { get; }

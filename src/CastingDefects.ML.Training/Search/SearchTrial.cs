@@ -30,4 +30,12 @@ public sealed record SearchTrial(SearchCandidate Candidate, TrialStatus Status, 
 {
     /// <summary>Ranking: validation accuracy, then AUC, then the lower validation loss.</summary>
     internal (double, double, double) Rank => (Status == TrialStatus.Failed ? -1 : ValidationAccuracy, ValidationAuc ?? 0, -ValidationLoss);
+
+    /// <summary>The status in words: converged, stopped by time, or failed with the error.</summary>
+    public string StatusText => Status switch
+    {
+        TrialStatus.Converged => "converged",
+        TrialStatus.StoppedByBudget => "stopped by time",
+        _ => "failed: " + Error,
+    };
 }

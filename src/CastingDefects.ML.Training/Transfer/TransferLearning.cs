@@ -1,3 +1,4 @@
+using CastingDefects.ML.Training.MLNet;
 using System.Diagnostics;
 using CastingDefects.ML.Training.Callbacks;
 using CastingDefects.ML.Training.Data;
@@ -10,7 +11,7 @@ using static TorchSharp.torch;
 
 namespace CastingDefects.ML.Training.Transfer;
 
-/// <summary>Result of <see cref="TransferLearning.Fit"/>.</summary>
+/// <summary>Result of <see cref="TransferLearning.Fit(ImageTransferOptions, ImageTensorData, ImageTensorData?, int)"/>.</summary>
 /// <param name="Network">The whole network (preprocessing, frozen backbone, pooling, trained head), ready to export.</param>
 /// <param name="History">Per-epoch history of head training.</param>
 /// <param name="ValidationProbabilities">Probabilities of the validation samples (binary: defect; multiclass: N x K), or null.</param>
@@ -32,6 +33,12 @@ public static class TransferLearning
     public static TransferResult Fit(ImageTransferOptions options, ImageTensorData train, ImageTensorData? validation, int classes)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return Fit(options, train, validation, classes, new TrainerRun(options.Seed ?? 42, options.CancellationToken, [.. options.Callbacks]));
+    }
+
+    /// <summary>As <see cref="Fit(ImageTransferOptions, ImageTensorData, ImageTensorData?, int)"/>, with the seed, token and callbacks the trainer resolved.</summary>
+    internal static TransferResult Fit(ImageTransferOptions options, ImageTensorData train, ImageTensorData? validation, int classes, TrainerRun run)
+    {
         ArgumentNullException.ThrowIfNull(train);
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier needs at least two classes.");
         set_num_threads(options.Threads ?? Environment.ProcessorCount);
@@ -39,7 +46,7 @@ public static class TransferLearning
         if (image.Width != image.Height) throw new ArgumentException("Transfer learning takes square images (Image.Width == Image.Height).", nameof(options));
         var head = classes > 2 ? HeadKind.SoftmaxN : options.Head;
         string backbonePath = options.BackbonePath ?? PretrainedResNet18.FindOnnxFile();
-        var network = PretrainedResNet18.Create(image.Grayscale, image.Width, head, classes, freezeBackbone: true, seed: options.Seed, onnxPath: backbonePath);
+        var network = PretrainedResNet18.Create(image.Grayscale, image.Width, head, classes, freezeBackbone: true, seed: run.Seed, onnxPath: backbonePath);
 
         string workspace = options.WorkspacePath ?? Path.Combine(Path.GetTempPath(), "castingdefects-workspace");
         var fileInfo = new FileInfo(backbonePath);
@@ -51,8 +58,8 @@ public static class TransferLearning
 
         var clock = Stopwatch.StartNew();
         int cached = 0, computed = 0;
-        var trainFeatures = Features(network, cache, train, options, ref cached, ref computed);
-        var validationFeatures = validation is null ? null : Features(network, cache, validation, options, ref cached, ref computed);
+        var trainFeatures = Features(network, cache, train, options, run.CancellationToken, ref cached, ref computed);
+        var validationFeatures = validation is null ? null : Features(network, cache, validation, options, run.CancellationToken, ref cached, ref computed);
         var extraction = computed == 0 ? TimeSpan.Zero : clock.Elapsed;
 
         clock.Restart();
@@ -65,9 +72,9 @@ public static class TransferLearning
         if (validationStd is not null)
             callbacks.Add(new EarlyStopping("val_loss", options.EarlyStoppingPatience ?? int.MaxValue, restoreBestWeights: true));
         if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(onEpochEnd: (_, log) => report(log)));
-        callbacks.AddRange(options.Callbacks);
+        callbacks.AddRange(run.Callbacks);
         var history = headModel.Fit(trainStd, validationStd, options.Epochs, options.BatchSize, callbacks,
-            new FitOptions { LearningRate = options.LearningRate, Seed = options.Seed, Threads = options.Threads, CancellationToken = options.CancellationToken, Verbose = options.Verbose });
+            new FitOptions { LearningRate = options.LearningRate, Seed = run.Seed, Threads = options.Threads, CancellationToken = run.CancellationToken, Verbose = options.Verbose });
         var headWeights = StateDict.Get(headModel);
         string dense = network.Layers[^1].Name;
         var w = headWeights[dense + ".weight"];
@@ -114,7 +121,7 @@ public static class TransferLearning
     }
 
     /// <summary>The pooled backbone features of every sample, from the cache or computed in batches (and cached).</summary>
-    private static ImageTensorData Features(Sequential network, BottleneckCache cache, ImageTensorData data, ImageTransferOptions options, ref int cached, ref int computed)
+    private static ImageTensorData Features(Sequential network, BottleneckCache cache, ImageTensorData data, ImageTransferOptions options, CancellationToken cancellation, ref int cached, ref int computed)
     {
         int dimension = cache.Dimension;
         var values = new float[(long)data.Count * dimension];
@@ -134,7 +141,7 @@ public static class TransferLearning
         {
             for (int start = 0; start < todo.Count; start += batch)
             {
-                options.CancellationToken.ThrowIfCancellationRequested();
+                cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var chunk = todo.Skip(start).Take(batch).ToList();
                 var x = data.Batch(chunk.Select(c => c.Index).ToArray()).Features;

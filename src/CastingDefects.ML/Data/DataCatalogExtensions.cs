@@ -14,8 +14,7 @@ public static class DataCatalogExtensions
     public static IDataView LoadImageFolder(this DataOperationsCatalog catalog, string folder, ImageFolderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var mlContext = new MLContext();
-        return ImageFolderDataset.Scan(folder, options).ToDataView(mlContext);
+        return ImageFolderDataset.Scan(folder, options).ToDataView(catalog);
     }
 
     /// <summary>
@@ -43,10 +42,9 @@ public static class DataCatalogExtensions
         var heldOut = StratifiedSampling.HeldOut(classOf, validationFraction, seed);
         var validation = new HashSet<string>(paths.Where((_, i) => heldOut[i]), StringComparer.Ordinal);
 
-        var mlContext = new MLContext(seed);
         return new TrainValidationData(
-            mlContext.Data.FilterByCustomPredicate<PathRow>(data, row => validation.Contains(row.ImagePath)),
-            mlContext.Data.FilterByCustomPredicate<PathRow>(data, row => !validation.Contains(row.ImagePath)));
+            catalog.FilterByCustomPredicate<PathRow>(data, row => validation.Contains(row.ImagePath)),
+            catalog.FilterByCustomPredicate<PathRow>(data, row => !validation.Contains(row.ImagePath)));
     }
 
     private static void RequireColumn(IDataView data, string name, DataViewType type)

@@ -218,8 +218,11 @@ public sealed class ImageFolderDataset
     /// The images as an ML.NET <see cref="IDataView"/> with columns <c>ImagePath</c> (text), <c>Label</c> (Boolean,
     /// true = defect) and <c>ClassName</c> (text).
     /// </summary>
-    public IDataView ToDataView(MLContext mlContext) =>
-        mlContext.Data.LoadFromEnumerable(Images.Select(i => new ImageFolderRow { ImagePath = i.Path, Label = i.IsDefect, ClassName = i.ClassName }).ToList());
+    public IDataView ToDataView(MLContext mlContext) => ToDataView((mlContext ?? throw new ArgumentNullException(nameof(mlContext))).Data);
+
+    /// <summary>The images as a view with columns <c>ImagePath</c>, <c>Label</c> and <c>ClassName</c>, made by <paramref name="catalog"/>.</summary>
+    public IDataView ToDataView(DataOperationsCatalog catalog) =>
+        catalog.LoadFromEnumerable(Images.Select(i => new ImageFolderRow { ImagePath = i.Path, Label = i.IsDefect, ClassName = i.ClassName }).ToList());
 
     private static string? ResolvePositiveClass(string root, List<string> classes, string? requested)
     {
@@ -237,7 +240,7 @@ public sealed class ImageFolderDataset
     }
 }
 
-/// <summary>A row of the <see cref="IDataView"/> made by <see cref="ImageFolderDataset.ToDataView"/>.</summary>
+/// <summary>A row of the <see cref="IDataView"/> made by <see cref="ImageFolderDataset.ToDataView(Microsoft.ML.MLContext)"/>.</summary>
 public sealed class ImageFolderRow
 {
     /// <summary>Full path of the image.</summary>

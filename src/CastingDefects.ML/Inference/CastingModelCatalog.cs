@@ -101,7 +101,7 @@ public static class CastingModelCatalog
         // Models saved before the image guard existed load ML.NET's image loader without it: put it in front (once).
         if (!guarded && inputSchema.GetColumnOrNull(nameof(ImagePathColumn.ImagePath)) is { Type: TextDataViewType })
         {
-            var guard = new MLContext().Transforms.CustomMapping(new ImageGuardMappingFactory().GetMapping(), ImageGuardMappingFactory.ContractName)
+            var guard = Runtime.MLNetInternals.Transforms(Runtime.MLNetInternals.Environment(catalog)).CustomMapping(new ImageGuardMappingFactory().GetMapping(), ImageGuardMappingFactory.ContractName)
                 .Fit(new EmptyView(inputSchema));
             model = new TransformerChain<ITransformer>(guard, model);
         }
@@ -194,11 +194,7 @@ public static class CastingModelCatalog
     /// </summary>
     public static void RegisterComponents(ModelOperationsCatalog catalog)
     {
-        // ModelOperationsCatalog keeps its host environment private; its ComponentCatalog is the MLContext's.
-        var env = typeof(ModelOperationsCatalog).GetField("_env", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(catalog);
-        var components = env?.GetType().GetProperty("ComponentCatalog")?.GetValue(env) as Microsoft.ML.Runtime.ComponentCatalog
-            ?? throw new InvalidOperationException(
-                "Cannot reach the MLContext of this ModelOperationsCatalog. Call mlContext.ComponentCatalog.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly) and then mlContext.Model.Load.");
+        var components = Runtime.MLNetInternals.Environment(catalog).ComponentCatalog;
         components.RegisterAssembly(typeof(ScoreColumnsMappingFactory).Assembly); // also PredictedClassMappingFactory
     }
 }

@@ -41,12 +41,14 @@ public static class MulticlassScoring
     /// Maps the text column <paramref name="inputColumnName"/> (class folder names) to a key column whose key order is
     /// <paramref name="classNames"/>: the <c>Label</c> ML.NET's multiclass trainers and evaluators expect.
     /// </summary>
-    public static IEstimator<ITransformer> MapClassNamesToKey(this TransformsCatalog catalog, MLContext mlContext, IReadOnlyList<string> classNames,
+    public static IEstimator<ITransformer> MapClassNamesToKey(this TransformsCatalog catalog, IReadOnlyList<string> classNames,
         string outputColumnName = "Label", string inputColumnName = "ClassName")
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var keys = mlContext.Data.LoadFromEnumerable(classNames.Select(c => new KeyRow { Value = c }).ToList());
-        return mlContext.Transforms.Conversion.MapValueToKey(outputColumnName, inputColumnName, keyData: keys);
+        ArgumentNullException.ThrowIfNull(classNames);
+        var data = Runtime.MLNetInternals.Data(Runtime.MLNetInternals.Environment(catalog));
+        var keys = data.LoadFromEnumerable(classNames.Select(c => new KeyRow { Value = c }).ToList());
+        return catalog.Conversion.MapValueToKey(outputColumnName, inputColumnName, keyData: keys);
     }
 
     /// <summary>
@@ -55,7 +57,7 @@ public static class MulticlassScoring
     /// with <paramref name="heatmap"/> also <c>Heatmap</c>, the predicted class's Grad-CAM map (see
     /// <see cref="CastingClassHeatmapVerdict"/>).
     /// </summary>
-    public static IEstimator<ITransformer> ScoreWithOnnxMulticlass(this TransformsCatalog catalog, MLContext mlContext, byte[] onnxModel,
+    public static IEstimator<ITransformer> ScoreWithOnnxMulticlass(this TransformsCatalog catalog, byte[] onnxModel,
         CastingImageOptions image, IReadOnlyList<string> classNames, bool heatmap = false)
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
@@ -67,7 +69,7 @@ public static class MulticlassScoring
         {
             var chain = catalog.ApplyOnnxModel(outputs, [OnnxContract.InputName], file, shapes, gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100)
                 .Append(catalog.CustomMapping(new PredictedClassMappingFactory().GetMapping(), PredictedClassMappingFactory.ContractName))
-                .Append(catalog.MapClassNamesToKey(mlContext, classNames, "PredictedLabel", "PredictedClass"))
+                .Append(catalog.MapClassNamesToKey(classNames, "PredictedLabel", "PredictedClass"))
                 .Append(catalog.CopyColumns("Score", OnnxContract.ScoresName));
             IEstimator<ITransformer> all = map is null ? chain : chain.Append(catalog.CopyColumns(nameof(CastingClassHeatmapVerdict.Heatmap), map));
             return all.Append(catalog.DropColumns([.. outputs, "PredictedClass"]));

@@ -1,13 +1,12 @@
-using CastingDefects.ML.Evaluation.Reports;
 using CastingDefects.ML.Inference;
 
-namespace CastingDefects.Cli;
+namespace CastingDefects.ML.Evaluation.Reports;
 
 /// <summary>
-/// Heatmap overlays for an HTML report (<c>--report</c>): the saved binary model's heatmap (its own Grad-CAM or anomaly
+/// Heatmap overlays for an HTML report: the saved binary model's heatmap (its own Grad-CAM or anomaly
 /// map; occlusion for a model exported without one) blended on each gallery image with its verdict. Multiclass reports keep plain thumbnails.
 /// </summary>
-internal sealed class ReportOverlays : IDisposable
+public sealed class ReportOverlays : IDisposable
 {
     private readonly CastingOnnxModel? _model;
 
@@ -26,5 +25,6 @@ internal sealed class ReportOverlays : IDisposable
         return new ReportOverlays(model);
     }
 
+    /// <summary>Releases the model the overlays are drawn with.</summary>
     public void Dispose() => _model?.Dispose();
 }
