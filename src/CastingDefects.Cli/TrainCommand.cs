@@ -146,7 +146,7 @@ internal static class TrainCommand
                         search?.Best.Candidate.Transfer ?? isTransfer ? "resnet18-pretrained" : archName, trained.Image.Grayscale, trained.Image.Width, dataset.Classes.Count,
                         multiclass ? HeadKind.SoftmaxN : headKind, search?.Best.Candidate.Transfer ?? isTransfer), trained.Network)) },
             ];
-            using var result = CastingExperiment.Run(mlContext, dataset, experiment);
+            using var result = RunExperiment(mlContext, dataset, experiment);
             var search = result.Search;
             if (search is not null && !quiet) Console.Write(SearchBudget.Table(search));
             isTransfer = search?.Best.Candidate.Transfer ?? isTransfer;
@@ -185,5 +185,20 @@ internal static class TrainCommand
             return 0;
         })));
         return command;
+    }
+
+    /// <summary>Runs the experiment; a refused split names the command's option, not the library's property.</summary>
+    private static CastingExperimentResult RunExperiment(MLContext mlContext, ImageFolderDataset dataset, CastingExperimentOptions options)
+    {
+        try
+        {
+            return CastingExperiment.Run(mlContext, dataset, options);
+        }
+        catch (ArgumentException e) when (e.ParamName == nameof(options) && e.Message.Contains("Fraction", StringComparison.Ordinal))
+        {
+            string message = e.Message.Split(" (Parameter")[0].Replace("ValidationFraction", "--validation-fraction", StringComparison.Ordinal)
+                .Replace("TestFraction", "--test-fraction", StringComparison.Ordinal);
+            throw new ArgumentException(message, e);
+        }
     }
 }

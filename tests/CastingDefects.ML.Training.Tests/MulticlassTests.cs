@@ -57,6 +57,19 @@ public class MulticlassTests
         predicted.Schema["PredictedLabel"].GetKeyValues(ref names);
         Assert.Equal(dataset.Classes, names.DenseValues().Select(n => n.ToString()));
         for (int i = 0; i < keys.Length; i++) Assert.Equal(Array.IndexOf(scores[i], scores[i].Max()) + 1, (int)keys[i]);
+
+        // The batched folder path (what predict runs) gives every class's probability, in the model's class order.
+        using var onnx = CastingOnnxModel.Load(path);
+        var files = validationSet.Images.Select(i => i.Path).ToList();
+        var batched = onnx.PredictFiles(files, batchSize: 7);
+        for (int i = 0; i < files.Count; i++)
+        {
+            var c = batched[i].Classification!;
+            Assert.Null(batched[i].Verdict); // no OK/NG from a multiclass model
+            Assert.Equal(dataset.Classes[Array.IndexOf(scores[i], scores[i].Max())], c.Verdict);
+            for (int k = 0; k < 3; k++) Assert.Equal(scores[i][k], c.ClassProbabilities![dataset.Classes[k]], 4);
+        }
+        Assert.Throws<InvalidOperationException>(() => onnx.Predict(files[0]));
     }
 
     [Fact]

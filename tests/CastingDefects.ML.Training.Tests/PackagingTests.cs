@@ -23,20 +23,33 @@ public class PackagingTests
             File.Copy(Path.Combine(repo, file), Path.Combine(source, file));
         try
         {
-            foreach (var project in new[] { "CastingDefects.ML", "CastingDefects.ML.Training", "CastingDefects.ML.Serving", "CastingDefects.Cli" })
+            foreach (var project in new[] { "CastingDefects.ML", "CastingDefects.ML.Reports", "CastingDefects.ML.Training", "CastingDefects.ML.Serving", "CastingDefects.Cli" })
                 Dotnet(source, "pack", Path.Combine("src", project), "-c", "Release", "-o", feed, $"-p:Version={version}");
             // Every package under the public gallery's 250 MB, each as small as its job allows; symbols beside the libraries.
             const long Gallery = 250L * 1000 * 1000;
             var sizes = Directory.GetFiles(feed, "*.nupkg").ToDictionary(f => Path.GetFileName(f), f => new FileInfo(f).Length);
             Assert.All(sizes, kv => Assert.True(kv.Value < Gallery, $"{kv.Key} is {kv.Value / 1e6:F0} MB"));
             Assert.InRange(sizes[$"CastingDefects.ML.{version}.nupkg"], 1, 1_000_000);
+            Assert.InRange(sizes[$"CastingDefects.ML.Reports.{version}.nupkg"], 1, 1_000_000);
             Assert.InRange(sizes[$"CastingDefects.ML.Training.{version}.nupkg"], 1, 1_000_000); // the ResNet18 comes from its own package
+            // A predict-only app carries no plotting: the core package depends on neither OxyPlot nor HarfBuzz; the reports package does.
+            string Nuspec(string id)
+            {
+                using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"{id}.{version}.nupkg"));
+                using var reader = new StreamReader(package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+                return reader.ReadToEnd();
+            }
+            Assert.DoesNotContain("OxyPlot", Nuspec("CastingDefects.ML"));
+            Assert.DoesNotContain("HarfBuzz", Nuspec("CastingDefects.ML"));
+            Assert.Contains("OxyPlot.SkiaSharp", Nuspec("CastingDefects.ML.Reports"));
+            Assert.Contains("CastingDefects.ML.Reports", Nuspec("CastingDefects.ML.Training"));
             Assert.InRange(sizes[$"CastingDefects.ML.Serving.{version}.nupkg"], 1, 1_000_000); // ASP.NET Core comes with the runtime
             Assert.InRange(sizes[$"CastingDefects.Cli.{version}.nupkg"], 1, 100_000);           // points to the per-runtime packages
             foreach (var rid in new[] { "linux-x64", "win-x64", "osx-arm64" })
                 Assert.True(sizes.ContainsKey($"CastingDefects.Cli.{rid}.{version}.nupkg"), $"no tool package for {rid}");
             Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.{version}.snupkg")));
             Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Training.{version}.snupkg")));
+            Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Reports.{version}.snupkg")));
             Assert.True(File.Exists(Path.Combine(feed, $"CastingDefects.ML.Serving.{version}.snupkg")));
             using (var tool = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"CastingDefects.Cli.linux-x64.{version}.nupkg")))
             {

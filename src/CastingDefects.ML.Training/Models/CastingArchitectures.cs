@@ -3,11 +3,27 @@ using CastingDefects.ML.Training.Models.Applications;
 
 namespace CastingDefects.ML.Training.Models;
 
-/// <summary>Ready-made architectures.</summary>
+/// <summary>
+/// Ready-made architectures, in one registry: the CLI's <c>--arch</c>, the benchmarks and the tests all read
+/// <see cref="Names"/>; adding an architecture is one entry here plus its file under <c>Applications/</c>.
+/// </summary>
 public static class CastingArchitectures
 {
+    /// <summary>One architecture: its name, its aliases and how to build it (grayscale, image size, head, classes).</summary>
+    private sealed record Entry(string Name, string[] Aliases, Func<bool, int, HeadKind, int, Sequential> Create);
+
+    private static readonly Entry[] Registry =
+    [
+        new("paper", ["paper-gray"], (gray, size, head, classes) => PaperWithHead(gray, size, head, classes)),
+        new("mobilenetv2", [], (gray, size, head, classes) => OnBackbone("mobilenetv2", gray, size, head, classes, MobileNetV2.Create(gray ? 1 : 3, size, size))),
+        new("nasnetmobile", ["nasnet"], (gray, size, head, classes) => OnBackbone("nasnetmobile", gray, size, head, classes, NASNetMobile.Create(gray ? 1 : 3, size, size))),
+        new("resnet50", [], (gray, size, head, classes) => OnBackbone("resnet50", gray, size, head, classes, ResNet50.Create(gray ? 1 : 3, size, size))),
+        new("resnet18", [], (gray, size, head, classes) => OnBackbone("resnet18", gray, size, head, classes, ResNet18.Create(gray ? 1 : 3, size, size))),
+        new("resnet18-pretrained", [], (gray, size, head, classes) => PretrainedResNet18.Create(gray, size, head, classes, freezeBackbone: false)),
+    ];
+
     /// <summary>Names accepted by <see cref="Create"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["paper", "mobilenetv2", "nasnetmobile", "resnet50", "resnet18", "resnet18-pretrained"];
+    public static IReadOnlyList<string> Names { get; } = Registry.Select(e => e.Name).ToArray();
 
     /// <summary>
     /// The paper's custom CNN (Bolla, Kingam, Ethiraj 2022, from its published code): five 3x3 valid convolutions
@@ -51,27 +67,24 @@ public static class CastingArchitectures
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "A classifier needs at least two classes.");
         var kind = classes > 2 ? HeadKind.SoftmaxN : head ?? HeadKind.Sigmoid1;
         if (classes == 2 && kind == HeadKind.SoftmaxN) throw new ArgumentException("A binary classifier takes the Sigmoid1 or Softmax2 head.", nameof(head));
-        int channels = grayscale ? 1 : 3;
         string key = Resolve(name);
-        Functional? backbone = key switch
-        {
-            "mobilenetv2" => MobileNetV2.Create(channels, imageSize, imageSize),
-            "nasnetmobile" => NASNetMobile.Create(channels, imageSize, imageSize),
-            "resnet50" => ResNet50.Create(channels, imageSize, imageSize),
-            "resnet18" => ResNet18.Create(channels, imageSize, imageSize),
-            _ => null, // paper, resnet18-pretrained
-        };
-        if (key == "resnet18-pretrained") return PretrainedResNet18.Create(grayscale, imageSize, kind, classes, freezeBackbone: false);
-        if (backbone is null)
-        {
-            if (kind != HeadKind.Softmax2) return Paper(grayscale, imageSize, imageSize, classes);
-            var paper = Paper(grayscale, imageSize, imageSize, classes);
-            var softmax = new Sequential((channels, imageSize, imageSize), paper.Name);
-            foreach (var layer in paper.Layers.Take(paper.Layers.Count - 1)) softmax.Add(layer);
-            return AddHead(softmax, kind, classes);
-        }
-        string modelName = grayscale ? key + "-gray" : key;
-        var model = new Sequential((channels, imageSize, imageSize), modelName).Add(backbone).GlobalAveragePooling2D();
+        return Registry.First(e => e.Name == key).Create(grayscale, imageSize, kind, classes);
+    }
+
+    /// <summary>The paper's CNN with the given head (its own Dense(1, sigmoid) unless the paper's two-unit softmax is asked for).</summary>
+    private static Sequential PaperWithHead(bool grayscale, int imageSize, HeadKind kind, int classes)
+    {
+        var paper = Paper(grayscale, imageSize, imageSize, classes);
+        if (kind != HeadKind.Softmax2) return paper;
+        var softmax = new Sequential((grayscale ? 1 : 3, imageSize, imageSize), paper.Name);
+        foreach (var layer in paper.Layers.Take(paper.Layers.Count - 1)) softmax.Add(layer);
+        return AddHead(softmax, kind, classes);
+    }
+
+    /// <summary>A Keras application backbone, global average pooling and the head.</summary>
+    private static Sequential OnBackbone(string key, bool grayscale, int imageSize, HeadKind kind, int classes, Functional backbone)
+    {
+        var model = new Sequential((grayscale ? 1 : 3, imageSize, imageSize), grayscale ? key + "-gray" : key).Add(backbone).GlobalAveragePooling2D();
         return AddHead(model, kind, classes);
     }
 
@@ -83,8 +96,8 @@ public static class CastingArchitectures
     public static string Resolve(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        string key = name.ToLowerInvariant() switch { "paper-gray" => "paper", "nasnet" => "nasnetmobile", var k => k };
-        return Names.Contains(key) ? key : throw new ArgumentException($"Unknown architecture '{name}'. Available: {string.Join(", ", Names)}.", nameof(name));
+        string lower = name.ToLowerInvariant();
+        return Registry.FirstOrDefault(e => e.Name == lower || e.Aliases.Contains(lower))?.Name ?? throw new ArgumentException($"Unknown architecture '{name}'. Available: {string.Join(", ", Names)}.", nameof(name));
     }
 
     /// <summary>

@@ -112,17 +112,26 @@ public sealed class CastingOnnxModel : IDisposable
         ArgumentNullException.ThrowIfNull(pixels);
         CheckOneImage(pixels);
         var (probabilities, map) = RunOne(pixels, heatmap ? _heatmapOutput : null);
+        return ToClassification(probabilities, map);
+    }
+
+    /// <summary>The verdict from one image's output: the defect probability (binary) or every class's probability (multiclass).</summary>
+    private ImageClassification ToClassification(ReadOnlySpan<float> probabilities, DefectHeatmap? map)
+    {
         if (Classes.Count == 0)
         {
             float p = probabilities[0];
             return new ImageClassification(p >= Threshold ? "NG" : "OK", p, Threshold, null, map);
         }
         int best = 0;
-        for (int k = 1; k < probabilities.Length; k++) if (probabilities[k] > probabilities[best]) best = k;
+        for (int k = 1; k < Classes.Count; k++) if (probabilities[k] > probabilities[best]) best = k;
         var all = new Dictionary<string, float>(Classes.Count);
         for (int k = 0; k < Classes.Count; k++) all[Classes[k]] = probabilities[k];
         return new ImageClassification(Classes[best], probabilities[best], null, all, map);
     }
+
+    /// <summary>Values per image of the output <see cref="Run"/> reads: 1 (defect probability) or the class count.</summary>
+    private int OutputWidth => Math.Max(1, Classes.Count);
 
     /// <summary>
     /// Decodes an encoded image held in memory (JPEG, PNG, BMP… as uploaded or received from a camera), preprocesses it
@@ -201,8 +210,8 @@ public sealed class CastingOnnxModel : IDisposable
     public string Architecture { get; }
 
     /// <summary>
-    /// Defect probabilities of <paramref name="count"/> preprocessed images laid out [N, C, H, W]. Input of another
-    /// size or channel count is refused with both shapes in the message.
+    /// Defect probabilities of <paramref name="count"/> preprocessed images laid out [N, C, H, W] (a multiclass model:
+    /// every class's probability, N x K). Input of another size or channel count is refused with both shapes in the message.
     /// </summary>
     public float[] PredictProbabilities(float[] pixels, int count)
     {
@@ -234,12 +243,12 @@ public sealed class CastingOnnxModel : IDisposable
     private float[] Run(Memory<float> pixels, int count)
     {
         if (count <= _tile) return RunOnce(pixels, count);
-        var probabilities = new float[count];
+        var probabilities = new float[count * OutputWidth];
         int length = Image.FeatureLength;
         for (int start = 0; start < count; start += _tile)
         {
             int n = Math.Min(_tile, count - start);
-            RunOnce(pixels.Slice(start * length, n * length), n).CopyTo(probabilities, start);
+            RunOnce(pixels.Slice(start * length, n * length), n).CopyTo(probabilities, start * OutputWidth);
         }
         return probabilities;
     }
@@ -248,13 +257,14 @@ public sealed class CastingOnnxModel : IDisposable
     {
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels, [count, Image.Channels, Image.Height, Image.Width]);
         using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input], [OnnxContract.ProbabilityName]);
+        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input], [Classes.Count == 0 ? OnnxContract.ProbabilityName : OnnxContract.ScoresName]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     /// <summary>Decodes, preprocesses and classifies one image file.</summary>
     public CastingVerdict Predict(string imagePath)
     {
+        if (Classes.Count > 0) throw new InvalidOperationException($"This model separates {Classes.Count} classes; use Classify (or PredictFiles) for its class probabilities.");
         // CastingImagePreprocessor checks the header first (ImageGuard) and names the file when it refuses it.
         // A pooled buffer: a fresh 300x300 float array per call lands on the large object heap and costs a gen-2 GC.
         float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(Image.FeatureLength);
@@ -309,12 +319,9 @@ public sealed class CastingOnnxModel : IDisposable
                 for (int k = 0; k < valid.Length; k++)
                     if (valid[k] != k) buffer.AsSpan(valid[k] * length, length).CopyTo(buffer.AsSpan(k * length, length));
                 var probabilities = Run(buffer.AsMemory(0, valid.Length * length), valid.Length);
+                int width = OutputWidth;
                 for (int k = 0; k < valid.Length; k++)
-                {
-                    float p = probabilities[k];
-                    results[start + valid[k]] = new FilePrediction(paths[start + valid[k]],
-                        new CastingVerdict { Probability = p, Score = MathF.Log(p / (1 - p)), PredictedLabel = p >= Threshold }, null);
-                }
+                    results[start + valid[k]] = new FilePrediction(paths[start + valid[k]], ToClassification(probabilities.AsSpan(k * width, width), null), null);
             }
             for (int i = 0; i < count; i++)
                 if (errors[i] is { } error) results[start + i] = new FilePrediction(paths[start + i], null, error);

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text;
+using CastingDefects.ML.Training.Benchmarking;
 
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.Cli;
 
 /// <summary>
 /// The paper's Tables 1, 3, 4 and 5 as markdown, measured figures side by side with the paper's (Bolla, Kingam,
 /// Ethiraj 2022: Keras, Colab CPU, batch seconds).
 /// </summary>
-public static class PaperTables
+internal static class PaperTables
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
