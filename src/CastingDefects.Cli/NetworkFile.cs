@@ -24,8 +24,8 @@ internal static class NetworkFile
     {
         using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
         using (var json = zip.CreateEntry("network.json").Open()) JsonSerializer.Serialize(json, spec);
-        using var weights = new BinaryWriter(zip.CreateEntry("weights.bin", CompressionLevel.Fastest).Open());
-        network.Module.save(weights);
+        using var weights = zip.CreateEntry("weights.bin", CompressionLevel.Fastest).Open();
+        network.SaveWeights(weights);
     }
 
     /// <summary>Rebuilds the network of <paramref name="modelPath"/>; a clear error names what is missing or damaged.</summary>
@@ -46,8 +46,8 @@ internal static class NetworkFile
                 : CastingArchitectures.Create(spec.Architecture, spec.Grayscale, spec.ImageSize, spec.Classes, spec.Classes == 2 ? spec.Head : null);
             try
             {
-                using var reader = new BinaryReader((zip.GetEntry("weights.bin") ?? throw new InvalidDataException("no weights.bin")).Open());
-                network.Module.load(reader);
+                using var weights = (zip.GetEntry("weights.bin") ?? throw new InvalidDataException("no weights.bin")).Open();
+                network.LoadWeights(weights);
             }
             catch
             {

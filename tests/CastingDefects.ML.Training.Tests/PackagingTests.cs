@@ -114,8 +114,10 @@ public class PackagingTests
                     static bool Directive(string l) => l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("using var ", StringComparison.Ordinal) && !l.StartsWith("using (", StringComparison.Ordinal);
                     var usings = lines.Where(Directive);
                     var body = lines.Where(l => !Directive(l));
-                    File.WriteAllText(Path.Combine(project, $"Block{i}.cs"),
-                        string.Join("\n", usings) + $"\n\ninternal static class ReadmeBlock{i}\n{{\n    public static void Run()\n    {{\n" + string.Join("\n", body) + "\n    }\n}\n");
+                    // A block that declares a type (a custom layer) is a file of its own; the others are statements.
+                    bool declaresTypes = body.Any(l => l.StartsWith("public sealed class ", StringComparison.Ordinal) || l.StartsWith("public class ", StringComparison.Ordinal));
+                    File.WriteAllText(Path.Combine(project, $"Block{i}.cs"), declaresTypes ? group[i]
+                        : string.Join("\n", usings) + $"\n\ninternal static class ReadmeBlock{i}\n{{\n    public static void Run()\n    {{\n" + string.Join("\n", body) + "\n    }\n}\n");
                 }
                 Dotnet(project, "build", "-c", "Release");
             }

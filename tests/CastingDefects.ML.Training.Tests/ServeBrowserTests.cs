@@ -49,6 +49,8 @@ public sealed class ServeBrowserTests
             options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", $"--user-data-dir={dir.Combine("profile")}");
             using var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
             var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(30));
+            // The page redraws its counters and table when it polls: an element found before a redraw is stale after it.
+            wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
             driver.Navigate().GoToUrl($"http://127.0.0.1:{port}/");
             wait.Until(d => d.FindElement(By.Id("model")).Text.Contains("paper-gray", StringComparison.Ordinal));
 
@@ -64,8 +66,8 @@ public sealed class ServeBrowserTests
             // The service-wide counters follow.
             string counter = expected.Verdict == "NG" ? "count-ng" : "count-ok";
             wait.Until(d => d.FindElement(By.Id(counter)).Text == "1" && d.FindElement(By.Id("count-total")).Text == "1");
-            wait.Until(d => d.FindElements(By.CssSelector("#latest tbody tr")).Count == 1);
-            Assert.Contains("frame 1.png", driver.FindElement(By.CssSelector("#latest tbody tr")).Text);
+            // One row naming the file, read in one step (the table may be redrawn between two reads).
+            wait.Until(d => d.FindElements(By.CssSelector("#latest tbody tr")) is { Count: 1 } rows && rows[0].Text.Contains("frame 1.png", StringComparison.Ordinal));
         }
         finally
         {

@@ -3,8 +3,11 @@ using Onnx;
 
 namespace CastingDefects.ML.Training.Export;
 
-/// <summary>Accumulates ONNX nodes and initializers (float32) into a <see cref="ModelProto"/>.</summary>
-internal sealed class OnnxGraphBuilder
+/// <summary>
+/// Accumulates ONNX nodes and initializers (float32) into a <see cref="ModelProto"/>; a layer's
+/// <see cref="Layers.Layer.ExportOnnx"/> writes its nodes here.
+/// </summary>
+public sealed class OnnxGraphBuilder
 {
     /// <summary>Opset the exporter targets.</summary>
     public const int Opset = 17;

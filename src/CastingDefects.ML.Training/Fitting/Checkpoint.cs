@@ -27,8 +27,8 @@ public static class Checkpoint
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            using (var weights = new BinaryWriter(zip.CreateEntry("weights.bin", CompressionLevel.Fastest).Open()))
-                model.Module.save(weights);
+            using (var weights = zip.CreateEntry("weights.bin", CompressionLevel.Fastest).Open())
+                Models.Weights.ModuleWeights.Save(model, weights);
             using (var optim = new BinaryWriter(zip.CreateEntry("optimizer.bin", CompressionLevel.Fastest).Open()))
                 optimizer.save_state_dict(optim);
             using var json = zip.CreateEntry("state.json").Open();
@@ -46,8 +46,8 @@ public static class Checkpoint
     /// <summary>Loads the weights of a checkpoint into <paramref name="model"/>.</summary>
     public static void LoadWeights(string path, Sequential model) => Open<object?>(path, zip =>
     {
-        using var reader = new BinaryReader(Entry(zip, path, "weights.bin").Open());
-        model.Module.load(reader);
+        using var weights = Entry(zip, path, "weights.bin").Open();
+        Models.Weights.ModuleWeights.Load(model, weights);
         return null;
     });
 

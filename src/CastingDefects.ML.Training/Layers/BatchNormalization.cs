@@ -8,7 +8,7 @@ namespace CastingDefects.ML.Training.Layers;
 /// Batch normalisation over channels, with Keras's defaults (momentum 0.99, epsilon 1e-3). Keras counts gamma and
 /// beta as trainable and the moving mean and variance as non-trainable; so does <c>Summary()</c>.
 /// </summary>
-public sealed class BatchNormalization : Layer, IChannelPrunable
+public sealed class BatchNormalization : Layer, IChannelPrunable, IChannelAffineLayer
 {
     /// <summary>Creates the layer.</summary>
     public BatchNormalization(double momentum = 0.99, double epsilon = 1e-3)
@@ -43,6 +43,8 @@ public sealed class BatchNormalization : Layer, IChannelPrunable
         : nn.BatchNorm1d(input.Channels, eps: Epsilon, momentum: 1 - Momentum);
 
     /// <summary>The inference-mode map y = x * scale + shift of the trained module.</summary>
+    ChannelAffine IChannelAffineLayer.Affine(nn.Module<Tensor, Tensor> module) => Affine(module);
+
     internal ChannelAffine Affine(nn.Module<Tensor, Tensor> module)
     {
         var parts = Parts(module);
@@ -85,7 +87,8 @@ public sealed class BatchNormalization : Layer, IChannelPrunable
         _ => throw new InvalidOperationException($"{Name}: unexpected module {module.GetType().Name}."),
     };
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ExportAffine(graph, input, inputShape, Affine(module), Name);
 
     /// <summary>Emits y = x * scale + shift as Mul and Add nodes broadcast over the channel axis.</summary>

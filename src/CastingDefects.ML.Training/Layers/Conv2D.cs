@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>2-D convolution, as Keras's <c>Conv2D</c> (channels first): filters, kernel, strides, padding, dilation, groups.</summary>
-public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable
+public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable, IFoldingConvolution
 {
     /// <summary>Creates the layer.</summary>
     public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, Activation activation = Activation.Linear,
@@ -69,8 +69,15 @@ public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable
     /// <summary>The module without its activation (the model's logits layer).</summary>
     internal nn.Module<Tensor, Tensor> BuildWithoutActivation(TensorShape input) => new Conv2DModule(this, input, applyActivation: false);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ExportOnnx(graph, input, inputShape, module, inputAffine: null, outputAffine: null, applyActivation: true);
+
+    string IFoldingConvolution.ExportFolded(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module,
+        ChannelAffine? inputAffine, ChannelAffine? outputAffine, bool applyActivation, (int Top, int Bottom, int Left, int Right) extraPads) =>
+        ExportOnnx(graph, input, inputShape, module, inputAffine, outputAffine, applyActivation, extraPads);
+
+    bool IFoldingConvolution.CanAbsorbInputAffine(TensorShape input) => CanAbsorbInputAffine(input);
 
     /// <summary>True when a per-channel affine map on the input can be folded into the weights (no zero padding, no groups).</summary>
     internal bool CanAbsorbInputAffine(TensorShape input)

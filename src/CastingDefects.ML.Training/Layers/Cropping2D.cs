@@ -43,7 +43,8 @@ public sealed class Cropping2D : Layer, IChannelPrunable
         return new Lambda(Name, x => x.narrow(2, Top, output.Height).narrow(3, Left, output.Width));
     }
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         graph.Node("Slice", [input, graph.InitializerInt64(Name + "_starts", Top, Left), graph.InitializerInt64(Name + "_ends", inputShape.Height - Bottom, inputShape.Width - Right),
             graph.InitializerInt64(Name + "_axes", 2, 3)], graph.Unique(Name));
 }

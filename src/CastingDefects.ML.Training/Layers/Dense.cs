@@ -40,7 +40,8 @@ public sealed class Dense : Layer, IHasActivation, IChannelPrunable
     /// <summary>The module without its activation (the model's logits layer).</summary>
     internal nn.Module<Tensor, Tensor> BuildWithoutActivation(TensorShape input) => new DenseModule(this, input, applyActivation: false);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ExportOnnx(graph, input, inputShape, module, null, applyActivation: true);
 
     /// <summary>Exports Gemm with an optional input affine map folded into the weights.</summary>

@@ -24,20 +24,27 @@ public abstract class GlobalPooling2D : Layer, IChannelPrunable
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new Lambda(Name, _reduce);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         graph.Node("Flatten", [graph.Node(_onnxOp, [input])], graph.Unique(Name), OnnxGraphBuilder.Int("axis", 1));
 }
 
 /// <summary>Mean over height and width (Keras's <c>GlobalAveragePooling2D</c>).</summary>
-public sealed class GlobalAveragePooling2D() : GlobalPooling2D("GlobalAveragePool", x => x.mean([2, 3]))
+public sealed class GlobalAveragePooling2D() : GlobalPooling2D("GlobalAveragePool", x => x.mean([2, 3])), IAffinePassThrough
 {
+    /// <summary>The mean of a per-channel affine map is the map of the mean.</summary>
+    ChannelAffine? IAffinePassThrough.PassAffine(ChannelAffine affine, TensorShape input) => affine;
+
     /// <inheritdoc />
     public override string KerasType => "GlobalAveragePooling2D";
 }
 
 /// <summary>Max over height and width (Keras's <c>GlobalMaxPooling2D</c>).</summary>
-public sealed class GlobalMaxPooling2D() : GlobalPooling2D("GlobalMaxPool", x => x.amax([2, 3]))
+public sealed class GlobalMaxPooling2D() : GlobalPooling2D("GlobalMaxPool", x => x.amax([2, 3])), IAffinePassThrough
 {
+    /// <summary>A per-channel map with positive scales commutes with the maximum.</summary>
+    ChannelAffine? IAffinePassThrough.PassAffine(ChannelAffine affine, TensorShape input) => affine.AllScalesPositive ? affine : null;
+
     /// <inheritdoc />
     public override string KerasType => "GlobalMaxPooling2D";
 }

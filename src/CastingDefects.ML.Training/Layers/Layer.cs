@@ -7,7 +7,9 @@ namespace CastingDefects.ML.Training.Layers;
 
 /// <summary>
 /// A Keras-style layer: one definition that gives the output shape and parameter counts (for <c>Summary()</c>), a
-/// TorchSharp module (for training) and ONNX nodes (for deployment).
+/// TorchSharp module (for training) and ONNX nodes (for deployment). Subclass it to write a layer of your own (as in
+/// Keras): override <see cref="KerasType"/>, <see cref="OutputShape"/>, <see cref="Build"/>, <see cref="ExportOnnx"/> and,
+/// when it has weights, <see cref="TrainableParameters"/>; it then trains, summarises and exports with the others.
 /// </summary>
 public abstract class Layer
 {
@@ -62,6 +64,10 @@ public abstract class Layer
     /// </summary>
     internal virtual SpatialMap Spatial(TensorShape input) => SpatialMap.Identity;
 
-    /// <summary>Appends ONNX nodes computing this layer and returns the name of its output.</summary>
-    internal abstract string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module);
+    /// <summary>
+    /// Appends ONNX nodes computing this layer in inference mode (opset <see cref="OnnxGraphBuilder.Opset"/>) and returns
+    /// the name of its output: <paramref name="input"/> is the name of the input value ([N, C, H, W] or [N, C]) and
+    /// <paramref name="module"/> the trained module <see cref="Build"/> made, to read the weights from.
+    /// </summary>
+    public abstract string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module);
 }

@@ -43,7 +43,8 @@ public abstract class MergeLayer : Layer
     /// <summary>Emits the ONNX node of the merge.</summary>
     internal abstract string ExportOnnx(OnnxGraphBuilder graph, IReadOnlyList<string> inputs);
 
-    internal sealed override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public sealed override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         throw new InvalidOperationException($"{Name}: {KerasType} merges several tensors.");
 }
 

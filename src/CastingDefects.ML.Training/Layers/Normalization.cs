@@ -10,7 +10,7 @@ namespace CastingDefects.ML.Training.Layers;
 /// <c>Normalization</c> layer and <c>adapt</c>). Frozen during training; Keras counts mean, variance and count as
 /// non-trainable (2C + 1). In ONNX it folds into the next convolution or Dense layer when the math allows.
 /// </summary>
-public sealed class Normalization : Layer
+public sealed class Normalization : Layer, IChannelAffineLayer
 {
     /// <summary>A layer with given statistics.</summary>
     public Normalization(float[] mean, float[] variance)
@@ -64,6 +64,8 @@ public sealed class Normalization : Layer
     public override long NonTrainableParameters(TensorShape input) => 2L * Mean.Count + 1;
 
     /// <summary>The map as y = x * scale + shift.</summary>
+    ChannelAffine IChannelAffineLayer.Affine(nn.Module<Tensor, Tensor> module) => Affine();
+
     internal ChannelAffine Affine()
     {
         var scale = Variance.Select(v => (float)(1 / Math.Sqrt(Math.Max(v, 1e-7)))).ToArray();
@@ -80,6 +82,7 @@ public sealed class Normalization : Layer
         return new Lambda(Name, x => x * scale + shift);
     }
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         BatchNormalization.ExportAffine(graph, input, inputShape, Affine(), Name);
 }

@@ -64,8 +64,11 @@ public abstract class Pooling2D : Layer, IChannelPrunable
 }
 
 /// <summary>Max pooling (Keras's <c>MaxPooling2D</c>).</summary>
-public sealed class MaxPooling2D : Pooling2D
+public sealed class MaxPooling2D : Pooling2D, IAffinePassThrough
 {
+    /// <summary>A per-channel map with positive scales commutes with the maximum.</summary>
+    ChannelAffine? IAffinePassThrough.PassAffine(ChannelAffine affine, TensorShape input) => affine.AllScalesPositive ? affine : null;
+
     /// <summary>Creates the layer.</summary>
     public MaxPooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid) : base(poolSize, strides, padding) { }
 
@@ -75,7 +78,8 @@ public sealed class MaxPooling2D : Pooling2D
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new PoolModule(this, input, max: true);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ExportPool(graph, "MaxPool", input, inputShape);
 }
 
@@ -91,7 +95,8 @@ public sealed class AveragePooling2D : Pooling2D
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new PoolModule(this, input, max: false);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ExportPool(graph, "AveragePool", input, inputShape, OnnxGraphBuilder.Int("count_include_pad", 0));
 }
 

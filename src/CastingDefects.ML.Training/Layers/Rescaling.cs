@@ -62,7 +62,8 @@ public sealed class Rescaling : Layer
     private bool IsChannelIdentity(TensorShape input) =>
         SourceChannels.Count == input.Channels && SourceChannels.Select((c, i) => c == i).All(b => b);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module)
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module)
     {
         string x = IsChannelIdentity(inputShape) ? input : graph.Node("Gather", [input, graph.InitializerInt64(Name + "_channels", SourceChannels.Select(c => (long)c).ToArray())], null, OnnxGraphBuilder.Int("axis", 1));
         long[] dims = inputShape.IsImage ? [Scale.Count, 1, 1] : [Scale.Count];

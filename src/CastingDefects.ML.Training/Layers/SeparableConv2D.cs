@@ -9,7 +9,7 @@ namespace CastingDefects.ML.Training.Layers;
 /// per input channel, then a 1x1 pointwise convolution to <see cref="Filters"/> channels. Parameters:
 /// k·k·C_in + C_in·filters (+ filters with a bias).
 /// </summary>
-public sealed class SeparableConv2D : Layer, IHasActivation, IChannelPrunable
+public sealed class SeparableConv2D : Layer, IHasActivation, IChannelPrunable, IFoldingConvolution
 {
     /// <summary>Creates the layer.</summary>
     public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
@@ -87,8 +87,16 @@ public sealed class SeparableConv2D : Layer, IHasActivation, IChannelPrunable
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new SeparableModule(this, input);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ExportOnnx(graph, input, inputShape, module, null, default);
+
+    bool IFoldingConvolution.CanAbsorbInputAffine(TensorShape input) => false; // the depthwise stage pads with zeros
+
+    string IFoldingConvolution.ExportFolded(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module,
+        ChannelAffine? inputAffine, ChannelAffine? outputAffine, bool applyActivation, (int Top, int Bottom, int Left, int Right) extraPads) =>
+        inputAffine is null && applyActivation ? ExportOnnx(graph, input, inputShape, module, outputAffine, extraPads)
+            : throw new InvalidOperationException($"{Name}: a separable convolution takes no input affine map and keeps its activation.");
 
     /// <summary>Exports both steps; <paramref name="outputAffine"/> (a following BatchNormalization) folds into the pointwise step.</summary>
     internal string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module,

@@ -22,15 +22,19 @@ public sealed class ActivationLayer : Layer, IHasActivation, IChannelPrunable
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new Lambda(Name, x => ActivationFunctions.Apply(Activation, x));
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         ActivationFunctions.Export(graph, Activation, input);
 
     ChannelRole IChannelPrunable.ChannelRole(TensorShape input) => Activation == Activation.Softmax ? ChannelRole.Boundary : ChannelRole.Preserving;
 }
 
 /// <summary>Randomly zeroes a fraction of the inputs during training; identity at inference (Keras's <c>Dropout</c>).</summary>
-public sealed class Dropout : Layer, IChannelPrunable
+public sealed class Dropout : Layer, IChannelPrunable, IAffinePassThrough
 {
+    /// <summary>Dropout is the identity at inference.</summary>
+    ChannelAffine? IAffinePassThrough.PassAffine(ChannelAffine affine, TensorShape input) => affine;
+
     /// <summary>Creates the layer.</summary>
     public Dropout(double rate)
     {
@@ -50,12 +54,16 @@ public sealed class Dropout : Layer, IChannelPrunable
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => nn.Dropout(Rate);
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) => input;
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) => input;
 }
 
 /// <summary>(C, H, W) to (C*H*W), channels first (Keras's <c>Flatten</c>).</summary>
-public sealed class Flatten : Layer
+public sealed class Flatten : Layer, IAffinePassThrough
 {
+    /// <summary>Channels first: each channel's map repeats over its H*W values.</summary>
+    ChannelAffine? IAffinePassThrough.PassAffine(ChannelAffine affine, TensorShape input) => input.IsImage ? affine.Expand(input.Height * input.Width) : affine;
+
     /// <inheritdoc />
     public override string KerasType => "Flatten";
 
@@ -65,7 +73,8 @@ public sealed class Flatten : Layer
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new Lambda(Name, x => x.flatten(1));
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         graph.Node("Flatten", [input], graph.Unique(Name), OnnxGraphBuilder.Int("axis", 1));
 }
 
@@ -104,6 +113,7 @@ public sealed class ZeroPadding2D : Layer, IChannelPrunable
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build(TensorShape input) => new Lambda(Name, x => nn.functional.pad(x, [Left, Right, Top, Bottom]));
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         graph.Node("Pad", [input, graph.InitializerInt64(Name + "_pads", 0, 0, Top, Left, 0, 0, Bottom, Right)], graph.Unique(Name));
 }

@@ -39,7 +39,8 @@ public sealed class UpSampling2D : Layer, IChannelPrunable
         return new Lambda(Name, x => x.repeat_interleave(size, 2).repeat_interleave(size, 3));
     }
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
         graph.Node("Resize", [input, "", graph.Initializer(Name + "_scales", [1f, 1f, Size, Size], 4)], graph.Unique(Name),
             OnnxGraphBuilder.String("mode", "nearest"), OnnxGraphBuilder.String("coordinate_transformation_mode", "asymmetric"),
             OnnxGraphBuilder.String("nearest_mode", "floor"));

@@ -112,7 +112,8 @@ public sealed class ZcaWhitening : Layer
         return conv;
     }
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module)
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module)
     {
         int p = PatchSize / 2;
         return graph.Node("Conv",

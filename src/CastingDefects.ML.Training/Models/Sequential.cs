@@ -12,8 +12,10 @@ using static TorchSharp.torch;
 namespace CastingDefects.ML.Training.Models;
 
 /// <summary>
-/// A Keras-style sequential model, channels first. One definition drives the TorchSharp module (training), the ONNX
-/// graph (deployment) and <see cref="Summary"/>.
+/// A Keras-style sequential model, channels first: a linear <see cref="Functional"/> graph (<see cref="Graph"/>) with a
+/// fluent builder, as Keras builds its <c>Sequential</c>. The graph drives the TorchSharp module (training, the same
+/// <see cref="GraphModule"/> as every functional model), the ONNX graph (deployment, one exporter) and
+/// <see cref="Summary"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -27,7 +29,8 @@ public sealed class Sequential : IDisposable
 {
     private readonly List<Layer> _layers = new();
     private readonly Dictionary<string, int> _nameCounts = new(StringComparer.Ordinal);
-    private LayerStack? _module;
+    private GraphModule? _module;
+    private Functional? _graph;
 
     /// <summary>Creates an empty model for inputs of the given shape.</summary>
     public Sequential((int channels, int height, int width) input, string name = "sequential")
@@ -86,6 +89,7 @@ public sealed class Sequential : IDisposable
         var input = OutputShape;
         layer.OutputShape(input); // validates
         _layers.Add(layer);
+        _graph = null;
         return this;
     }
 
@@ -138,66 +142,33 @@ public sealed class Sequential : IDisposable
     }
 
     /// <summary>Rows of the summary: name, type, output shape, parameters.</summary>
-    public IReadOnlyList<SummaryRow> SummaryRows()
-    {
-        var rows = new List<SummaryRow>();
-        var shape = InputShape;
-        foreach (var layer in _layers)
-        {
-            long p = layer.EffectiveTrainable(shape) + layer.EffectiveNonTrainable(shape);
-            shape = layer.OutputShape(shape);
-            rows.Add(new SummaryRow(layer.Name, layer.KerasType, shape, p));
-        }
-        return rows;
-    }
+    public IReadOnlyList<SummaryRow> SummaryRows() => ModelSummary.Rows(Graph);
 
     /// <summary>Total, trainable and non-trainable parameters, counted as Keras counts them.</summary>
-    public ParameterCounts CountParameters()
-    {
-        long trainable = 0, nonTrainable = 0;
-        var shape = InputShape;
-        foreach (var layer in _layers)
-        {
-            trainable += layer.EffectiveTrainable(shape);
-            nonTrainable += layer.EffectiveNonTrainable(shape);
-            shape = layer.OutputShape(shape);
-        }
-        return new ParameterCounts(trainable + nonTrainable, trainable, nonTrainable);
-    }
+    public ParameterCounts CountParameters() => ModelSummary.Count(Graph);
 
     /// <summary>Keras's model summary: one row per layer, then total, trainable and non-trainable parameters.</summary>
-    public string Summary()
+    public string Summary() => ModelSummary.Format(Graph, connections: false);
+
+    /// <summary>The model as a functional graph: the input, then each layer called on the previous layer's output.</summary>
+    public Functional Graph => _graph ??= BuildGraph();
+
+    private Functional BuildGraph()
     {
-        var sb = new StringBuilder();
-        var ci = CultureInfo.InvariantCulture;
-        var rows = SummaryRows();
-        var labels = rows.Select(r => $"{r.Name} ({r.Type})").Prepend("input (InputLayer)").ToList();
-        int nameWidth = Math.Max(28, labels.Max(l => l.Length) + 2);
-        int shapeWidth = Math.Max(22, rows.Select(r => r.OutputShape.ToString().Length).Append(InputShape.ToString().Length).Max() + 2);
-        int width = 1 + nameWidth + shapeWidth + 12;
-        string rule = new('_', width), doubleRule = new('=', width);
-        string Line(string name, TensorShape shape, long parameters) =>
-            " " + name.PadRight(nameWidth) + shape.ToString().PadRight(shapeWidth) + parameters.ToString("N0", ci).PadLeft(12);
-        sb.AppendLine(ci, $"Model: \"{Name}\"");
-        sb.AppendLine(rule);
-        sb.AppendLine(" " + "Layer (type)".PadRight(nameWidth) + "Output Shape".PadRight(shapeWidth) + "Param #".PadLeft(12));
-        sb.AppendLine(doubleRule);
-        sb.AppendLine(Line(labels[0], InputShape, 0));
-        for (int i = 0; i < rows.Count; i++) sb.AppendLine(Line(labels[i + 1], rows[i].OutputShape, rows[i].Parameters));
-        sb.AppendLine(doubleRule);
-        var counts = CountParameters();
-        sb.AppendLine(ci, $"Total params: {counts.Total:N0} ({FormatBytes(counts.Total * 4)})");
-        sb.AppendLine(ci, $"Trainable params: {counts.Trainable:N0} ({FormatBytes(counts.Trainable * 4)})");
-        sb.AppendLine(ci, $"Non-trainable params: {counts.NonTrainable:N0} ({FormatBytes(counts.NonTrainable * 4)})");
-        sb.AppendLine(rule);
-        return sb.ToString();
+        var input = Functional.Input((InputShape.Channels, InputShape.Height, InputShape.Width));
+        var x = input;
+        foreach (var layer in _layers) x = layer.Call(x);
+        return new Functional(input, x, Name);
     }
 
-    /// <summary>The TorchSharp module, built on first use with Keras's initialisers from the global torch seed.</summary>
-    public LayerStack Module => _module ??= Build();
+    /// <summary>
+    /// The TorchSharp module (the graph's, returning logits), built on first use with Keras's initialisers from the
+    /// global torch seed.
+    /// </summary>
+    public GraphModule Module => _module ??= Build();
 
     /// <summary>Builds the module now with weights initialised from <paramref name="seed"/>.</summary>
-    public LayerStack Build(int seed)
+    public GraphModule Build(int seed)
     {
         if (_module is not null) throw new InvalidOperationException($"Model '{Name}' is already built.");
         manual_seed(seed);
@@ -207,10 +178,10 @@ public sealed class Sequential : IDisposable
     /// <summary>True once the TorchSharp module exists.</summary>
     public bool IsBuilt => _module is not null;
 
-    private LayerStack Build()
+    private GraphModule Build()
     {
         _ = Head; // validates the last layer before anything is allocated
-        return new LayerStack(Name, _layers, InputShape);
+        return new GraphModule(Graph, logits: true);
     }
 
     /// <summary>
@@ -270,7 +241,7 @@ public sealed class Sequential : IDisposable
 
     /// <summary>The ONNX model as bytes; see <see cref="ExportOnnx"/>.</summary>
     public byte[] ToOnnx(float threshold = 0.5f, IReadOnlyDictionary<string, string>? metadata = null, bool? heatmap = null) =>
-        SequentialOnnxExporter.Export(this, threshold, metadata, null, heatmap);
+        OnnxExporter.Classifier(this, threshold, metadata, null, heatmap);
 
     /// <summary>
     /// The ONNX model of a multiclass network: probabilities [N, K], the predicted class name [N] and, as in
@@ -281,25 +252,30 @@ public sealed class Sequential : IDisposable
         ArgumentNullException.ThrowIfNull(classNames);
         if (Head != HeadKind.SoftmaxN || classNames.Count != Classes)
             throw new ArgumentException($"Model '{Name}' has a {Head} head for {Classes} classes; got {classNames.Count} class names.", nameof(classNames));
-        return SequentialOnnxExporter.Export(this, 0.5f, metadata, classNames, heatmap);
+        return OnnxExporter.Classifier(this, 0.5f, metadata, classNames, heatmap);
     }
 
-    /// <summary>Saves the weights (TorchSharp format), atomically: an interrupted save leaves the old file intact.</summary>
-    public void SaveWeights(string path) => AtomicFile.Write(path, stream =>
-    {
-        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        Module.save(writer);
-    });
+    /// <summary>Saves the weights (TorchSharp format, keyed by layer name), atomically: an interrupted save leaves the old file intact.</summary>
+    public void SaveWeights(string path) => AtomicFile.Write(path, stream => Weights.ModuleWeights.Save(this, stream));
 
-    /// <summary>Loads weights saved by <see cref="SaveWeights"/> into a model of the same architecture.</summary>
+    /// <summary>Writes the weights (TorchSharp format, keyed by layer name) to <paramref name="stream"/>.</summary>
+    public void SaveWeights(Stream stream) => Weights.ModuleWeights.Save(this, stream);
+
+    /// <summary>
+    /// Reads weights written by <see cref="SaveWeights(Stream)"/> (or by an earlier version, keyed by position) into a
+    /// model of the same architecture.
+    /// </summary>
+    public void LoadWeights(Stream stream) => Weights.ModuleWeights.Load(this, stream);
+
+    /// <summary>Loads weights saved by <see cref="SaveWeights(string)"/> into a model of the same architecture.</summary>
     public void LoadWeights(string path)
     {
         string full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"Weights file '{full}' does not exist.", full);
         try
         {
-            using var reader = new BinaryReader(File.OpenRead(full));
-            Module.load(reader);
+            using var stream = File.OpenRead(full);
+            Weights.ModuleWeights.Load(this, stream);
         }
         catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
         {
@@ -309,11 +285,4 @@ public sealed class Sequential : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _module?.Dispose();
-
-    private static string FormatBytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes:N2} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:N2} KB",
-        _ => $"{bytes / (1024.0 * 1024):N2} MB",
-    };
 }

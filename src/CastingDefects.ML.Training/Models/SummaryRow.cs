@@ -2,12 +2,16 @@ using CastingDefects.ML.Training.Layers;
 
 namespace CastingDefects.ML.Training.Models;
 
-/// <summary>One row of <see cref="Sequential.Summary"/>.</summary>
+/// <summary>One row of a model's summary (<see cref="Sequential.Summary"/>, <see cref="Functional.Summary"/>).</summary>
 /// <param name="Name">Layer name.</param>
 /// <param name="Type">Keras class name.</param>
 /// <param name="OutputShape">Output shape.</param>
 /// <param name="Parameters">Trainable plus non-trainable parameters.</param>
-public sealed record SummaryRow(string Name, string Type, TensorShape OutputShape, long Parameters);
+public sealed record SummaryRow(string Name, string Type, TensorShape OutputShape, long Parameters)
+{
+    /// <summary>The layers whose outputs this layer takes (the input is "input").</summary>
+    public IReadOnlyList<string> ConnectedTo { get; init; } = [];
+}
 
 /// <summary>Parameter counts in Keras's terms.</summary>
 /// <param name="Total">All parameters.</param>

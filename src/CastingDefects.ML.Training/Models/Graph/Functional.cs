@@ -109,33 +109,12 @@ public sealed class Functional : Layer
         return new GraphModule(this);
     }
 
-    internal override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
-        FunctionalOnnxExporter.Export(this, (GraphModule)module, graph, input);
+    /// <inheritdoc />
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input, TensorShape inputShape, nn.Module<Tensor, Tensor> module) =>
+        OnnxExporter.Graph(this, (GraphModule)module, graph, input);
 
     /// <summary>Keras's summary of a functional model: layer, output shape, parameters and the layers it is connected to.</summary>
-    public string Summary()
-    {
-        var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        var rows = _nodes.Select(n => (Label: $"{n.Layer.Name} ({n.Layer.KerasType})", Shape: n.Output.Shape.ToString(),
-            Params: n.Layer.EffectiveTrainable(n.Inputs[0].Shape) + n.Layer.EffectiveNonTrainable(n.Inputs[0].Shape),
-            Inputs: string.Join(", ", n.Inputs.Select(i => i.Node?.Layer.Name ?? "input")))).ToList();
-        int nameWidth = Math.Max(30, rows.Max(r => r.Label.Length) + 2), shapeWidth = Math.Max(22, rows.Max(r => r.Shape.Length) + 2);
-        string rule = new('_', nameWidth + shapeWidth + 40);
-        sb.AppendLine(ci, $"Model: \"{Name}\"");
-        sb.AppendLine(rule);
-        sb.AppendLine(" " + "Layer (type)".PadRight(nameWidth) + "Output Shape".PadRight(shapeWidth) + "Param #".PadLeft(12) + "  Connected to");
-        sb.AppendLine(new string('=', rule.Length));
-        sb.AppendLine(" " + "input (InputLayer)".PadRight(nameWidth) + InputShape.ToString().PadRight(shapeWidth) + "0".PadLeft(12));
-        foreach (var r in rows)
-            sb.AppendLine(" " + r.Label.PadRight(nameWidth) + r.Shape.PadRight(shapeWidth) + r.Params.ToString("N0", ci).PadLeft(12) + "  " + r.Inputs);
-        sb.AppendLine(new string('=', rule.Length));
-        long trainable = TrainableParameters(InputShape), frozen = NonTrainableParameters(InputShape);
-        sb.AppendLine(ci, $"Total params: {trainable + frozen:N0}");
-        sb.AppendLine(ci, $"Trainable params: {trainable:N0}");
-        sb.AppendLine(ci, $"Non-trainable params: {frozen:N0}");
-        return sb.ToString();
-    }
+    public string Summary() => ModelSummary.Format(this, connections: true);
 
     private static List<GraphNode> TopologicalOrder(KerasTensor output)
     {
