@@ -1,12 +1,15 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
 using CastingDefects.ML.IO;
+using Microsoft.ML;
 
 namespace CastingDefects.ML.Training.Export;
 
 /// <summary>
-/// The ONNX network inside a saved model: a model .zip (ML.NET stores it as a 4-byte little-endian length and the
-/// bytes) or a bare .onnx file. Copies a model with its network rewritten, atomically, everything else as it was.
+/// The ONNX network inside a saved model: a model .zip or a bare .onnx file. Writes a model with its network rewritten
+/// (a pruned network, a new threshold), atomically. A .zip is not patched byte by byte: its scoring chain is built again
+/// through ML.NET's public API, as <c>train</c> builds it (<c>LoadCastingImages</c>, then the ONNX scoring of the
+/// network's task), and saved with the original model's input schema.
 /// </summary>
 public static class SavedModelNetwork
 {
@@ -21,7 +24,7 @@ public static class SavedModelNetwork
         Rewrite(modelPath, _ => onnx, outputPath);
     }
 
-    /// <summary>Copies the model with its network passed through <paramref name="update"/> (given the ONNX bytes and the model's full path).</summary>
+    /// <summary>Copies the model with its network passed through <paramref name="update"/> (given the ONNX bytes).</summary>
     internal static void Rewrite(string modelPath, Func<byte[], byte[]> update, string outputPath)
     {
         string full = InputFile.Require(modelPath);
@@ -32,38 +35,22 @@ public static class SavedModelNetwork
             AtomicFile.Write(outputPath, s => s.Write(updated));
             return;
         }
+        byte[] network = update(CastingOnnxModel.OnnxInsideModelZip(bytes, $"Model file '{full}'"));
+        var ml = new MLContext();
+        ml.Model.LoadCastingModel(full, out var inputSchema).DisposeModel(); // the columns the model was saved to take
+        CastingImageOptions image;
+        IReadOnlyList<string> classes;
+        using (var runtime = new CastingOnnxModel(network, intraOpThreads: 1))
+            (image, classes) = (runtime.Image, runtime.Classes);
+        var scoring = classes.Count > 0 ? ml.Transforms.ScoreWithOnnxMulticlass(network, image, classes) : ml.Transforms.ScoreWithOnnx(network, image);
+        var model = ml.Transforms.LoadCastingImages(image).Append(scoring).Fit(new CastingModelCatalog.EmptyView(inputSchema));
         try
         {
-            using var source = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
-            var onnxEntries = source.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal)).ToList();
-            if (onnxEntries.Count != 1) throw new InvalidDataException($"'{full}' holds {onnxEntries.Count} ONNX networks; expected the one of a casting model.");
-            AtomicFile.Write(outputPath, stream =>
-            {
-                using var target = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-                foreach (var entry in source.Entries)
-                {
-                    using var input = entry.Open();
-                    using var buffer = new MemoryStream();
-                    input.CopyTo(buffer);
-                    byte[] content = buffer.ToArray();
-                    if (entry == onnxEntries[0])
-                    {
-                        int length = BinaryPrimitives.ReadInt32LittleEndian(content);
-                        byte[] network = update(content.AsSpan(4, length).ToArray());
-                        content = new byte[4 + network.Length];
-                        BinaryPrimitives.WriteInt32LittleEndian(content, network.Length);
-                        network.CopyTo(content, 4);
-                    }
-                    var copy = target.CreateEntry(entry.FullName, CompressionLevel.Optimal);
-                    copy.LastWriteTime = entry.LastWriteTime;
-                    using var output = copy.Open();
-                    output.Write(content);
-                }
-            });
+            AtomicFile.Write(outputPath, s => ml.Model.Save(model, inputSchema, s));
         }
-        catch (InvalidDataException e) when (!e.Message.Contains(full, StringComparison.Ordinal))
+        finally
         {
-            throw new InvalidDataException($"'{full}' is not a readable model: {e.Message}", e);
+            model.DisposeModel();
         }
     }
 }

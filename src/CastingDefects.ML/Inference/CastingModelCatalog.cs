@@ -165,7 +165,7 @@ public static class CastingModelCatalog
     }
 
     /// <summary>A view with a schema and no rows, to fit schema-only transforms on.</summary>
-    private sealed class EmptyView(DataViewSchema schema) : IDataView
+    internal sealed class EmptyView(DataViewSchema schema) : IDataView
     {
         public bool CanShuffle => false;
         public DataViewSchema Schema => schema;

@@ -183,7 +183,7 @@ public sealed class CastingOnnxModel : IDisposable
     }
 
     /// <summary>The ONNX network ML.NET stored in a model .zip (its <c>OnnxModel</c> entry: a 4-byte length, then the bytes).</summary>
-    private static byte[] OnnxInsideModelZip(byte[] zipBytes, string source)
+    internal static byte[] OnnxInsideModelZip(byte[] zipBytes, string source)
     {
         try
         {
