@@ -1,4 +1,4 @@
-using CastingDefects.ML.Training.Benchmarking;
+using CastingDefects.ML.Benchmarking;
 using CastingDefects.ML.Training.Models;
 
 namespace CastingDefects.ML.Benchmarks;

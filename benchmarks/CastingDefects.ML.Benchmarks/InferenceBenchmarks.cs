@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using CastingDefects.ML.Training.Benchmarking;
+using CastingDefects.ML.Benchmarking;
 
 namespace CastingDefects.ML.Benchmarks;
 

@@ -12,7 +12,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
-using CastingDefects.ML.Training.Benchmarking;
+using CastingDefects.ML.Benchmarking;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Fitting;
 using CastingDefects.ML.Training.Layers;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using CastingDefects.ML.IO;
-using CastingDefects.ML.Training.Benchmarking;
+using CastingDefects.ML.Benchmarking;
 using CastingDefects.ML.Training.Models;
 
 namespace CastingDefects.Cli;

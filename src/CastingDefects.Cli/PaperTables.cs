@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using CastingDefects.ML.Training.Benchmarking;
+using CastingDefects.ML.Benchmarking;
 
 namespace CastingDefects.Cli;
 

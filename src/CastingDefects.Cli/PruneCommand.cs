@@ -3,7 +3,7 @@ using System.Diagnostics;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
 using CastingDefects.ML.Inference;
-using CastingDefects.ML.Training.Benchmarking;
+using CastingDefects.ML.Benchmarking;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Export;
 using CastingDefects.ML.Training.Fitting;

@@ -112,7 +112,8 @@ public static class CastingExperiment
             {
                 HeldOutScore Score(ImageFolderDataset part)
                 {
-                    var scored = loaded.Transform(Prepare(part));
+                    // Cached: the metrics and the report read the scores of one decoding of each image.
+                    var scored = mlContext.Data.Cache(loaded.Transform(Prepare(part)));
                     if (multiclass) return new HeldOutScore(part, scored, mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy, null);
                     var m = BinaryMetrics.Compute(part.Images.Select(i => i.IsDefect).ToArray(), BinaryScores.Read(scored).Probabilities, classifier.Threshold);
                     return new HeldOutScore(part, scored, m.Accuracy, m);

@@ -1,4 +1,4 @@
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.ML.Benchmarking;
 
 /// <summary>The ways the library runs a trained network.</summary>
 public enum InferenceEngine

@@ -1,4 +1,4 @@
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.ML.Benchmarking;
 
 /// <summary>One measured configuration.</summary>
 /// <param name="Model">Model name: paper, paper-gray, mobilenetv2, nasnetmobile, resnet50, resnet18.</param>

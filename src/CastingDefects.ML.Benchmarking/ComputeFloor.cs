@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.ML.Benchmarking;
 
 /// <summary>
 /// The raw compute floor of an exported network: the same ONNX graph cut after its last convolution (convolutions,

@@ -1,4 +1,4 @@
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.ML.Benchmarking;
 
 /// <summary>Size of a model (the paper's Table 1).</summary>
 /// <param name="Model">Model name.</param>

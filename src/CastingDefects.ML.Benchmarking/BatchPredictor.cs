@@ -5,7 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
 
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.ML.Benchmarking;
 
 /// <summary>Predicts defect probabilities for a batch of preprocessed images [N, C, H, W] with one engine.</summary>
 public abstract class BatchPredictor : IDisposable

@@ -1,11 +1,11 @@
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.ML.Benchmarking;
 
 /// <summary>What <see cref="LatencyBenchmark"/> measures.</summary>
 public sealed class BenchmarkPlan
 {
     /// <summary>
     /// Models (default: the custom model in gray and RGB and the comparison networks, from
-    /// <see cref="Models.CastingArchitectures.Names"/>; the pretrained ResNet18 has the shapes of resnet18).
+    /// <see cref="CastingDefects.ML.Training.Models.CastingArchitectures.Names"/>; the pretrained ResNet18 has the shapes of resnet18).
     /// </summary>
     public IReadOnlyList<string> Models { get; init; } = DefaultModels;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using CastingDefects.ML.Training.Models;
 
-namespace CastingDefects.ML.Training.Benchmarking;
+namespace CastingDefects.ML.Benchmarking;
 
 /// <summary>
 /// Measures inference latency of the library's models on its engines in one process (warm-up, then repeated calls
