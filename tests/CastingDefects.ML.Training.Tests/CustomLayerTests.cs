@@ -93,6 +93,11 @@ public class CustomLayerTests
         var module = (nn.Module<Tensor, Tensor>)model.Module.ModuleOf("channel_scale");
         float[] scale = module.named_parameters().Single(p => p.name == "scale").parameter.data<float>().ToArray();
         Assert.Contains(scale, s => Math.Abs(s - 1f) > 1e-3); // its weights trained
+        // Its weights take part in state dicts (PyTorch-style keys under the layer's name) as the library's layers' do.
+        var weights = Models.Weights.StateDict.Get(model);
+        Assert.Equal(scale, weights["channel_scale.scale"].Values);
+        Assert.Equal([8L], weights["channel_scale.shift"].Shape);
+        Assert.Equal(["channel_scale.scale", "channel_scale.shift", "conv2d.bias", "conv2d.weight", "dense.bias", "dense.weight"], weights.Keys.Order());
 
         // Exports: ONNX Runtime gives TorchSharp's probabilities, with the Grad-CAM map beside them.
         byte[] onnx = model.ToOnnx();

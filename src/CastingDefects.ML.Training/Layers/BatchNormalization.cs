@@ -10,6 +10,16 @@ namespace CastingDefects.ML.Training.Layers;
 /// </summary>
 public sealed class BatchNormalization : Layer, IChannelPrunable, IChannelAffineLayer
 {
+    /// <inheritdoc />
+    internal override IEnumerable<(string Key, Tensor Tensor)> WeightTensors(nn.Module<Tensor, Tensor> module)
+    {
+        var bn = (TorchSharp.Modules.NormBase)module;
+        yield return ("weight", bn.weight!);
+        yield return ("bias", bn.bias!);
+        yield return ("running_mean", bn.running_mean!);
+        yield return ("running_var", bn.running_var!);
+    }
+
     /// <summary>Creates the layer.</summary>
     public BatchNormalization(double momentum = 0.99, double epsilon = 1e-3)
     {

@@ -7,6 +7,14 @@ namespace CastingDefects.ML.Training.Layers;
 /// <summary>2-D convolution, as Keras's <c>Conv2D</c> (channels first): filters, kernel, strides, padding, dilation, groups.</summary>
 public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable, IFoldingConvolution
 {
+    /// <inheritdoc />
+    internal override IEnumerable<(string Key, Tensor Tensor)> WeightTensors(nn.Module<Tensor, Tensor> module)
+    {
+        var conv = ((Conv2DModule)module).Conv;
+        yield return ("weight", conv.weight!);
+        if (conv.bias is not null) yield return ("bias", conv.bias);
+    }
+
     /// <summary>Creates the layer.</summary>
     public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, Activation activation = Activation.Linear,
         int dilation = 1, int groups = 1, bool useBias = true)

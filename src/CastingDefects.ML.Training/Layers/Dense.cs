@@ -7,6 +7,14 @@ namespace CastingDefects.ML.Training.Layers;
 /// <summary>Fully connected layer (Keras's <c>Dense</c>) on a vector input.</summary>
 public sealed class Dense : Layer, IHasActivation, IChannelPrunable
 {
+    /// <inheritdoc />
+    internal override IEnumerable<(string Key, Tensor Tensor)> WeightTensors(nn.Module<Tensor, Tensor> module)
+    {
+        var linear = ((DenseModule)module).Linear;
+        yield return ("weight", linear.weight!);
+        if (linear.bias is not null) yield return ("bias", linear.bias);
+    }
+
     /// <summary>Creates the layer.</summary>
     public Dense(int units, Activation activation = Activation.Linear, bool useBias = true)
     {

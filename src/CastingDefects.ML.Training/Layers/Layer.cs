@@ -65,6 +65,14 @@ public abstract class Layer
     internal virtual SpatialMap Spatial(TensorShape input) => SpatialMap.Identity;
 
     /// <summary>
+    /// The layer's weights as a state dict keyed PyTorch-style relative to the layer (<c>weight</c>, <c>bias</c>,
+    /// <c>running_mean</c>, …; see <see cref="Models.Weights.StateDict"/>). By default the module's parameters under their
+    /// TorchSharp names, so a layer written outside the library takes part in weight import and export as it is.
+    /// </summary>
+    internal virtual IEnumerable<(string Key, Tensor Tensor)> WeightTensors(nn.Module<Tensor, Tensor> module) =>
+        module.named_parameters().Select(p => (p.name, (Tensor)p.parameter));
+
+    /// <summary>
     /// Appends ONNX nodes computing this layer in inference mode (opset <see cref="OnnxGraphBuilder.Opset"/>) and returns
     /// the name of its output: <paramref name="input"/> is the name of the input value ([N, C, H, W] or [N, C]) and
     /// <paramref name="module"/> the trained module <see cref="Build"/> made, to read the weights from.

@@ -12,6 +12,9 @@ namespace CastingDefects.ML.Training.Layers;
 /// </summary>
 public sealed class Normalization : Layer, IChannelAffineLayer
 {
+    /// <summary>Fitted on the data, not learned: no state-dict entries.</summary>
+    internal override IEnumerable<(string Key, Tensor Tensor)> WeightTensors(nn.Module<Tensor, Tensor> module) => [];
+
     /// <summary>A layer with given statistics.</summary>
     public Normalization(float[] mean, float[] variance)
     {

@@ -11,6 +11,15 @@ namespace CastingDefects.ML.Training.Layers;
 /// </summary>
 public sealed class SeparableConv2D : Layer, IHasActivation, IChannelPrunable, IFoldingConvolution
 {
+    /// <inheritdoc />
+    internal override IEnumerable<(string Key, Tensor Tensor)> WeightTensors(nn.Module<Tensor, Tensor> module)
+    {
+        var sep = (SeparableModule)module;
+        yield return ("depthwise.weight", sep.Depthwise.Conv.weight!);
+        yield return ("pointwise.weight", sep.Pointwise.Conv.weight!);
+        if (sep.Pointwise.Conv.bias is not null) yield return ("pointwise.bias", sep.Pointwise.Conv.bias);
+    }
+
     /// <summary>Creates the layer.</summary>
     public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid,
         Activation activation = Activation.Linear, bool useBias = true)

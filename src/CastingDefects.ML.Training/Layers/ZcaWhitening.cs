@@ -15,6 +15,9 @@ namespace CastingDefects.ML.Training.Layers;
 /// </summary>
 public sealed class ZcaWhitening : Layer
 {
+    /// <summary>Fitted on the data, not learned: no state-dict entries.</summary>
+    internal override IEnumerable<(string Key, Tensor Tensor)> WeightTensors(nn.Module<Tensor, Tensor> module) => [];
+
     private ZcaWhitening(int channels, int patchSize, float[] kernel, float[] bias, double epsilon)
     {
         Channels = channels;

@@ -58,50 +58,16 @@ public static class StateDict
         return missing;
     }
 
-    private static IEnumerable<(string Name, Tensor Tensor)> Parameters(Sequential model)
-    {
-        var blocks = model.Module.Blocks;
-        for (int i = 0; i < model.Layers.Count; i++)
-        {
-            var layer = model.Layers[i];
-            if (layer is Functional functional)
-            {
-                foreach (var entry in FunctionalParameters(functional, (GraphModule)blocks[i]))
-                    yield return entry;
-            }
-            else
-                foreach (var entry in LayerParameters(layer, blocks[i]))
-                    yield return entry;
-        }
-    }
+    private static IEnumerable<(string Name, Tensor Tensor)> Parameters(Sequential model) => GraphParameters(model.Graph, model.Module);
 
-    private static IEnumerable<(string Name, Tensor Tensor)> FunctionalParameters(Functional functional, GraphModule graph) =>
-        functional.Layers.Where(l => l is not MergeLayer).SelectMany(inner => LayerParameters(inner, graph.ModuleOf(inner.Name)));
+    private static IEnumerable<(string Name, Tensor Tensor)> FunctionalParameters(Functional functional, GraphModule graph) => GraphParameters(functional, graph);
 
-    private static IEnumerable<(string Name, Tensor Tensor)> LayerParameters(Layer layer, nn.Module<Tensor, Tensor> module)
-    {
-        string n = layer.Name;
-        switch (module)
-        {
-            case Conv2D.Conv2DModule conv:
-                yield return ($"{n}.weight", conv.Conv.weight!);
-                if (conv.Conv.bias is not null) yield return ($"{n}.bias", conv.Conv.bias);
-                break;
-            case SeparableConv2D.SeparableModule sep:
-                yield return ($"{n}.depthwise.weight", sep.Depthwise.Conv.weight!);
-                yield return ($"{n}.pointwise.weight", sep.Pointwise.Conv.weight!);
-                if (sep.Pointwise.Conv.bias is not null) yield return ($"{n}.pointwise.bias", sep.Pointwise.Conv.bias);
-                break;
-            case Dense.DenseModule dense:
-                yield return ($"{n}.weight", dense.Linear.weight!);
-                if (dense.Linear.bias is not null) yield return ($"{n}.bias", dense.Linear.bias);
-                break;
-            case TorchSharp.Modules.NormBase bn:
-                yield return ($"{n}.weight", bn.weight!);
-                yield return ($"{n}.bias", bn.bias!);
-                yield return ($"{n}.running_mean", bn.running_mean!);
-                yield return ($"{n}.running_var", bn.running_var!);
-                break;
-        }
-    }
+    /// <summary>
+    /// Every layer's own entries (<see cref="Layer.WeightTensors"/>) under its name; a nested graph's layers under their
+    /// own names (a backbone keeps torchvision's).
+    /// </summary>
+    private static IEnumerable<(string Name, Tensor Tensor)> GraphParameters(Functional model, GraphModule module) =>
+        model.Layers.Where(l => l is not MergeLayer).SelectMany(layer => layer is Functional nested
+            ? GraphParameters(nested, (GraphModule)module.ModuleOf(layer.Name))
+            : layer.WeightTensors(module.ModuleOf(layer.Name)).Select(e => ($"{layer.Name}.{e.Key}", e.Tensor)));
 }
