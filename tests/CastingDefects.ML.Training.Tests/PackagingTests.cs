@@ -137,7 +137,7 @@ public class PackagingTests
         {
             // Leave no test versions in the NuGet cache.
             string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            foreach (var id in new[] { "castingdefects.ml", "castingdefects.ml.training", "castingdefects.ml.serving", "castingdefects.cli", "castingdefects.cli.linux-x64", "castingdefects.cli.win-x64", "castingdefects.cli.osx-arm64" })
+            foreach (var id in new[] { "castingdefects.ml", "castingdefects.ml.reports", "castingdefects.ml.training", "castingdefects.ml.serving", "castingdefects.cli", "castingdefects.cli.linux-x64", "castingdefects.cli.win-x64", "castingdefects.cli.osx-arm64" })
             {
                 string folder = Path.Combine(cache, id, version);
                 if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
