@@ -153,4 +153,28 @@ public class MLNetTrainerTests
         Assert.Contains(log, m => m.StartsWith("Epoch 1/2 - ", StringComparison.Ordinal));
         Assert.Contains(log, m => m.StartsWith("Epoch 2/2 - ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Class_weights_lean_a_binary_trainer_towards_defects_and_a_multiclass_trainer_refuses_them()
+    {
+        using var dir = new TempDir();
+        // Hard data and few epochs: an imperfect model whose probabilities the weights can move.
+        SyntheticCastingGenerator.Generate(dir.Combine("data"), new SyntheticCastingOptions { DefectiveCount = 24, GoodCount = 24, ImageSize = 64, Seed = 4 });
+        var image = CastingImageOptions.Square(64);
+        float MeanProbability((double, double)? weights)
+        {
+            var ml = new MLContext(seed: 3);
+            var images = ml.Data.LoadImageFolder(dir.Combine("data"), new ImageFolderOptions { Warning = null });
+            var trainer = ml.BinaryClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image, Epochs = 3, BatchSize = 8, ValidationFraction = 0, ClassWeights = weights });
+            using var model = ml.Transforms.LoadCastingImages(image).Append(trainer).Fit(images).LastTransformer;
+            return model.Transform(ml.Transforms.LoadCastingImages(image).Fit(images).Transform(images)).GetColumn<float>("Probability").Average();
+        }
+        float plain = MeanProbability(null), towardsDefects = MeanProbability((1, 4));
+        Assert.True(towardsDefects > plain + 0.02f, $"defect weight 4: mean p(defect) {towardsDefects:F3}, unweighted {plain:F3}");
+
+        var context = new MLContext(seed: 1);
+        var multiclass = context.MulticlassClassification.Trainers.CastingCnn(new CastingCnnOptions { Image = image, ClassWeights = (1, 2) });
+        var refused = Assert.Throws<ArgumentException>(() => multiclass.Fit(context.Data.LoadFromEnumerable(Array.Empty<ImageFolderRow>())));
+        Assert.Contains("ClassWeights", refused.Message);
+    }
 }

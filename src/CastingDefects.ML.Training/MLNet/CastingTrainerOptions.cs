@@ -48,6 +48,12 @@ public abstract class CastingTrainerOptions
     /// <summary>Stop after this many epochs without val_loss improvement (default 10); null never stops early. The best epoch's weights are kept either way.</summary>
     public int? EarlyStoppingPatience { get; set; } = 10;
 
+    /// <summary>
+    /// Loss weight of good and defect images (Keras's <c>class_weight</c>) for a binary trainer, e.g. (1, 3) when defects
+    /// are three times rarer; null weighs every image equally. A multiclass trainer refuses it.
+    /// </summary>
+    public (double Good, double Defect)? ClassWeights { get; set; }
+
     /// <summary>Decision threshold stored in a binary model (default 0.5); see <see cref="TargetRecall"/>.</summary>
     public float Threshold { get; set; } = 0.5f;
 

@@ -28,7 +28,7 @@ internal static class CnnTraining
 
         var history = network.Fit(train, validation, options.Epochs, options.BatchSize, callbacks, new FitOptions
         {
-            LearningRate = options.LearningRate, Seed = run.Seed, Augmentation = options.Augmentation, Threads = options.Threads,
+            LearningRate = options.LearningRate, ClassWeights = options.ClassWeights, Seed = run.Seed, Augmentation = options.Augmentation, Threads = options.Threads,
             CheckpointDirectory = options.CheckpointDirectory, Resume = options.Resume, Progress = options.Progress,
             CancellationToken = run.CancellationToken, Verbose = options.Verbose,
         });

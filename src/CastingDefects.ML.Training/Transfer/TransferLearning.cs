@@ -74,7 +74,7 @@ public static class TransferLearning
         if (options.MetricsCallback is { } report) callbacks.Add(new LambdaCallback(onEpochEnd: (_, log) => report(log)));
         callbacks.AddRange(run.Callbacks);
         var history = headModel.Fit(trainStd, validationStd, options.Epochs, options.BatchSize, callbacks,
-            new FitOptions { LearningRate = options.LearningRate, Seed = run.Seed, Threads = options.Threads, CancellationToken = run.CancellationToken, Verbose = options.Verbose });
+            new FitOptions { LearningRate = options.LearningRate, ClassWeights = options.ClassWeights, Seed = run.Seed, Threads = options.Threads, CancellationToken = run.CancellationToken, Verbose = options.Verbose });
         var headWeights = StateDict.Get(headModel);
         string dense = network.Layers[^1].Name;
         var w = headWeights[dense + ".weight"];
