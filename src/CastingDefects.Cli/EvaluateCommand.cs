@@ -113,18 +113,16 @@ internal static class EvaluateCommand
 
     private static object Row(ClassMetrics c) => new { name = c.Name, precision = c.Precision, recall = c.Recall, f1 = c.F1, support = c.Support };
 
-    /// <summary>The training history train writes beside the model (<c>model.history.json</c>), if any.</summary>
+    /// <summary>The training history train writes beside the model (<c>model.history.json</c>), if any; an unreadable one is skipped with a warning.</summary>
     internal static IReadOnlyList<TrainingCurve> ReadHistory(string modelPath)
     {
-        string path = Path.ChangeExtension(modelPath, ".history.json");
-        if (!File.Exists(path)) return [];
         try
         {
-            return JsonSerializer.Deserialize<List<TrainingCurve>>(File.ReadAllText(path), CliJson.Options) ?? [];
+            return TrainingHistoryFile.Read(modelPath);
         }
-        catch (JsonException e)
+        catch (InvalidDataException e)
         {
-            Console.Error.WriteLine($"warning: ignoring unreadable training history '{path}': {e.Message}");
+            Console.Error.WriteLine($"warning: {e.Message} The report has no training curves.");
             return [];
         }
     }

@@ -161,6 +161,17 @@ public class FitTests
         Assert.Contains("3 classes", e.Message);
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, -2)]
+    [InlineData(1, double.PositiveInfinity)]
+    [InlineData(double.NaN, 1)]
+    public void Class_weights_must_be_positive_and_finite(double good, double defect)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FitOptions { ClassWeights = (good, defect) }.Validate());
+        Assert.Equal(nameof(FitOptions.ClassWeights), e.ParamName);
+    }
+
     [Fact]
     public void Mismatched_images_are_refused_with_both_shapes()
     {

@@ -93,6 +93,8 @@ public sealed class FitOptions
         if (BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
         if (LearningRate <= 0 || double.IsNaN(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         if (BatchNormRecalibrationSamples < 0) throw new ArgumentOutOfRangeException(nameof(BatchNormRecalibrationSamples), BatchNormRecalibrationSamples, "BatchNormRecalibrationSamples must not be negative.");
+        if (ClassWeights is { } w && (!(w.Good > 0) || !(w.Defect > 0) || double.IsInfinity(w.Good) || double.IsInfinity(w.Defect)))
+            throw new ArgumentOutOfRangeException(nameof(ClassWeights), w, "ClassWeights must be positive and finite.");
         if (Threads is <= 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
         if (Resume && CheckpointDirectory is null) throw new ArgumentException("Resume needs a CheckpointDirectory.", nameof(Resume));
     }

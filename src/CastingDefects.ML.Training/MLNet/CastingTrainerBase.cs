@@ -37,8 +37,6 @@ public abstract class CastingTrainerBase<TOptions> : IEstimator<CastingPredictio
         ArgumentNullException.ThrowIfNull(input);
         if (_multiclass && Options.ClassWeights is not null)
             throw new ArgumentException($"{nameof(CastingTrainerOptions.ClassWeights)} weigh the good and the defect class of a binary trainer; leave them null for {_name} on several classes.", nameof(input));
-        if (Options.ClassWeights is { } w && (!(w.Good > 0) || !(w.Defect > 0) || double.IsInfinity(w.Good) || double.IsInfinity(w.Defect)))
-            throw new ArgumentOutOfRangeException(nameof(input), w, $"{nameof(CastingTrainerOptions.ClassWeights)} must be positive and finite.");
         var transforms = MLNetInternals.Transforms(_environment);
         IReadOnlyList<string> classNames = _multiclass
             ? LabelKeys.ClassNames(input, Options.LabelColumnName, $"BinaryClassification.Trainers.{_name}")

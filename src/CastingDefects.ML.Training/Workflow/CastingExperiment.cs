@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using CastingDefects.ML.Data;
 using CastingDefects.ML.Evaluation;
 using CastingDefects.ML.Evaluation.Reports;
@@ -100,7 +99,7 @@ public static class CastingExperiment
             [
                 (modelPath, s => mlContext.Model.Save(fitted, trainView.Schema, s)),
                 (Path.ChangeExtension(modelPath, ".onnx"), s => s.Write(classifier.OnnxModel)),
-                (Path.ChangeExtension(modelPath, ".history.json"), s => s.Write(JsonSerializer.SerializeToUtf8Bytes(curves, HistoryJson))),
+                (TrainingHistoryFile.PathFor(modelPath), s => TrainingHistoryFile.Write(s, curves)),
                 .. options.CompanionFiles?.Invoke(classifier, search) ?? [],
             ]);
             options.Log?.Invoke($"saved {modelPath}");
@@ -152,6 +151,4 @@ public static class CastingExperiment
             throw;
         }
     }
-
-    private static readonly JsonSerializerOptions HistoryJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 }

@@ -50,7 +50,7 @@ internal static class ModuleWeights
     }
 
     private static bool Positional(MemoryStream buffer) =>
-        buffer.ToArray().AsSpan().IndexOf("blocks.0."u8) >= 0;
+        buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf("blocks.0."u8) >= 0;
 
     private sealed class PositionalModule : nn.Module<Tensor, Tensor>
     {
