@@ -75,6 +75,7 @@ internal static class SearchBudget
     public static IReadOnlyList<object> Rows(SearchResult search) => search.Leaderboard.Select(t => (object)new
     {
         candidate = t.Candidate.Name, winner = t == search.Best, transfer = t.Candidate.Transfer, image_size = t.Candidate.ImageSize, augment = t.Candidate.Augment,
+        fine_tune = t.Candidate.FineTune, balanced_class_weights = t.Candidate.BalancedClassWeights,
         status = t.Status.ToString(), parameters = t.Parameters, epochs = t.Epochs, val_accuracy = t.ValidationAccuracy,
         val_recall = t.ValidationDefectRecall, val_roc_auc = t.ValidationAuc, val_loss = double.IsNaN(t.ValidationLoss) ? (double?)null : t.ValidationLoss,
         train_seconds = t.TrainSeconds, ms_per_image = t.MillisecondsPerImage, error = t.Error,

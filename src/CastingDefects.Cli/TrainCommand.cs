@@ -48,9 +48,11 @@ internal static class TrainCommand
         var anomaly = new Option<bool>("--anomaly") { Description = "Anomaly detection from good images only (PaDiM on the pretrained ResNet18): --data is a folder of good images, or class folders of which the one not starting with \"def\" is fitted and the defect folders choose the threshold and test it (default --image-size 224)" };
         var reportOption = new Option<string?>("--report") { Description = "Write an HTML report (training curves, held-out metrics, plots, misclassified images) into this folder" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var budget = new Option<string?>("--time-budget") { Description = "Search for the best model within this time (e.g. 10m, 90s, 1h): the pretrained ResNet18 and the paper CNN at several input sizes, with and without augmentation, ranked on the validation images; writes MODEL.leaderboard.json. Ctrl-C keeps the best so far" };
+        var fineTune = new Option<int?>("--fine-tune") { Description = "With --transfer: after the head, fine-tune the backbone's last stage with it for up to this many epochs (Adam 1e-4, early stopping on val_loss); kept only when it lowers the validation loss" };
+        var classWeights = new Option<string?>("--class-weights") { Description = "Two classes: weights of the good and the defect class in the loss (Keras's class_weight), as GOOD,DEFECT (e.g. 1,3) or 'balanced' (inversely proportional to the class counts of the training images)" };
+        var budget = new Option<string?>("--time-budget") { Description = "Search for the best model within this time (e.g. 10m, 90s, 1h): the pretrained ResNet18 (frozen, and with its last stage fine-tuned) and the paper CNN at several input sizes, with and without augmentation, class-weighted when the classes are imbalanced, ranked on the validation images; writes MODEL.leaderboard.json. Ctrl-C keeps the best so far" };
         var command = new Command("train", "Train a classifier on a folder of class subfolders and save it as an ML.NET model (.zip) plus ONNX.")
-            { data, output, arch, head, transfer, anomaly, workspace, gray, size, epochs, batch, augment, testFraction, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json, budget };
+            { data, output, arch, head, transfer, anomaly, workspace, gray, size, epochs, batch, augment, testFraction, fraction, seed, threads, checkpoints, resume, zca, targetRecall, weights, reportOption, json, budget, fineTune, classWeights };
         command.SetAction((parse, token) => Task.FromResult(CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -75,10 +77,14 @@ internal static class TrainCommand
             if (timeBudget is not null)
                 foreach (var (given, option) in new[] { (parse.GetValue(transfer), "--transfer"), (parse.GetValue(weights) is not null, "--weights"), (parse.GetValue(zca) is not null, "--zca"),
                              (parse.GetValue(resume), "--resume"), (parse.GetValue(size) is not null, "--image-size"), (parse.GetValue(epochs) is not null, "--epochs"),
-                             (parse.GetValue(augment), "--augment"), (parse.GetValue(arch) != "paper", "--arch"), (parse.GetValue(targetRecall) is not null, "--target-recall") })
+                             (parse.GetValue(augment), "--augment"), (parse.GetValue(arch) != "paper", "--arch"), (parse.GetValue(targetRecall) is not null, "--target-recall"),
+                             (parse.GetValue(fineTune) is not null, "--fine-tune"), (parse.GetValue(classWeights) is not null, "--class-weights") })
                     if (given) throw new ArgumentException($"{option}: not with --time-budget (the search chooses the architecture, input size, augmentation and schedule).");
             var dataset = ImageFolderDataset.Scan(folder);
             bool isTransfer = parse.GetValue(transfer);
+            if (parse.GetValue(fineTune) is { } tuneEpochs && (!isTransfer || tuneEpochs < 1))
+                throw new ArgumentException(isTransfer ? $"--fine-tune: {tuneEpochs} epochs; give at least 1." : "--fine-tune: only with --transfer (it fine-tunes the pretrained backbone's last stage).");
+            var weightsOfClasses = parse.GetValue(classWeights) is { } weightsText ? ClassWeightsOption.Parse(weightsText, dataset) : ((double Good, double Defect)?)null;
             var image = CastingImageOptions.Square(parse.GetValue(size) ?? (isTransfer ? 224 : DefaultImageSize), parse.GetValue(gray));
             string archName = isTransfer ? "resnet18-transfer" : parse.GetValue(arch)!;
             var headKind = HeadOption.Parse(parse.GetValue(head)!);
@@ -117,6 +123,7 @@ internal static class TrainCommand
                     Image = image, Head = headKind, Epochs = parse.GetValue(epochs) ?? 50, BatchSize = parse.GetValue(batch),
                     Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), TargetRecall = parse.GetValue(targetRecall),
                     WorkspacePath = parse.GetValue(workspace) ?? outPath + ".workspace", MetricsCallback = report, CancellationToken = token,
+                    FineTuneEpochs = parse.GetValue(fineTune) ?? 0, ClassWeights = weightsOfClasses,
                     FeatureProgress = quiet ? null : new Progress<(int Done, int Total)>(p => { if (p.Done % 512 == 0 || p.Done == p.Total) Console.WriteLine($"bottleneck features: {p.Done}/{p.Total}"); }),
                 };
             else
@@ -134,7 +141,7 @@ internal static class TrainCommand
                     Image = image, Epochs = parse.GetValue(epochs) ?? 20, BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed),
                     Augmentation = parse.GetValue(augment) ? ImageAugmentation.Paper : null, Threads = parse.GetValue(threads), ZcaPatchSize = parse.GetValue(zca),
                     TargetRecall = parse.GetValue(targetRecall), CheckpointDirectory = checkpointDir, Resume = parse.GetValue(resume),
-                    Progress = progress, CancellationToken = token, MetricsCallback = report,
+                    Progress = progress, CancellationToken = token, MetricsCallback = report, ClassWeights = weightsOfClasses,
                 };
             // The trainable network (for prune and explain) and the search's leaderboard are replaced with the model.
             experiment.CompanionFiles = (trained, search) =>

@@ -66,6 +66,56 @@ public class CliTests
     }
 
     [Fact]
+    public void Benchmark_training_reports_images_per_second_beside_the_pytorch_reference_or_says_why_not()
+    {
+        var (code, stdout, stderr) = CliProcess.Run("benchmark", "--quick", "--models", "paper-gray", "--engines", "onnxruntime", "--batches", "1",
+            "--image-size", "64", "--training", "56", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var rows = json.RootElement.GetProperty("training").EnumerateArray().ToList();
+        var ours = rows.Where(r => r.GetProperty("framework").GetString() == "casting-defects").ToList();
+        Assert.Equal(new[] { 1, Environment.ProcessorCount }.Distinct(), ours.Select(r => r.GetProperty("threads").GetInt32()));
+        foreach (var r in rows)
+        {
+            Assert.Equal(56, r.GetProperty("image_size").GetInt32());
+            Assert.Equal(32, r.GetProperty("batch").GetInt32());
+            Assert.Equal(512, r.GetProperty("images").GetInt32());
+            Assert.Equal(512 / r.GetProperty("seconds").GetDouble(), r.GetProperty("images_per_second").GetDouble(), 6);
+        }
+        var pytorch = rows.Where(r => r.GetProperty("framework").GetString() == "pytorch").ToList();
+        if (pytorch.Count == 0)
+            Assert.Contains("python3", json.RootElement.GetProperty("training_reference_missing").GetString()); // says how to get the reference
+        else
+            foreach (var r in ours)
+            {
+                var reference = pytorch.Single(p => p.GetProperty("threads").GetInt32() == r.GetProperty("threads").GetInt32());
+                Assert.Equal(r.GetProperty("images_per_second").GetDouble() / reference.GetProperty("images_per_second").GetDouble(),
+                    r.GetProperty("vs_pytorch").GetDouble(), 6);
+            }
+
+        var (refused, _, error) = CliProcess.Run("benchmark", "--training", "40");
+        Assert.Equal(1, refused);
+        Assert.Contains("--training: 40 px", error);
+    }
+
+    [Fact]
+    public void Train_refuses_fine_tuning_without_transfer_and_malformed_class_weights_by_name()
+    {
+        using var dir = new TempDir();
+        string data = EasyImages.Write(dir.Combine("data"), 6, seed: 2);
+        var (code, _, error) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--fine-tune", "3");
+        Assert.Equal(1, code);
+        Assert.Contains("--fine-tune: only with --transfer", error);
+        (code, _, error) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--class-weights", "1,x");
+        Assert.Equal(1, code);
+        Assert.Contains("--class-weights: '1,x'", error);
+        (code, _, error) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("m.zip"), "--class-weights", "balanced", "--time-budget", "1m");
+        Assert.Equal(1, code);
+        Assert.Contains("--class-weights: not with --time-budget", error);
+        Assert.False(File.Exists(dir.Combine("m.zip")));
+    }
+
+    [Fact]
     public void Train_starts_from_a_safetensors_state_dict()
     {
         using var dir = new TempDir();

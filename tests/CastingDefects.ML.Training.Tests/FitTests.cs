@@ -173,6 +173,17 @@ public class FitTests
     }
 
     [Fact]
+    public void Balanced_class_weights_make_both_classes_weigh_the_same_in_the_loss()
+    {
+        var (good, defect) = ClassWeighting.Balanced(1000, 250);
+        Assert.Equal((0.625, 2.5), (good, defect));
+        Assert.Equal(1000 * good, 250 * defect); // equal total weight per class
+        Assert.Equal((1.0, 1.0), ClassWeighting.Balanced(40, 40));
+        var e = Assert.Throws<ArgumentException>(() => ClassWeighting.Balanced(12, 0));
+        Assert.Contains("defect 0", e.Message);
+    }
+
+    [Fact]
     public void Mismatched_images_are_refused_with_both_shapes()
     {
         using var model = new Sequential((3, 24, 24)).Conv2D(4, 3).GlobalAveragePooling2D().Dense(1, Activation.Sigmoid);

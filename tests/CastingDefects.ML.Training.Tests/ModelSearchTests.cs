@@ -90,13 +90,15 @@ public sealed class ModelSearchTests
         var (ml, train, validation, _) = Data(dir);
         using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
         {
-            // 60 % of 12 s for one candidate allowed 1,000 epochs: the share, not the epochs, ends it; the other 40 %
-            // (less decoding and scoring) leave room for the second rung on a slower machine too.
-            TimeBudget = TimeSpan.FromSeconds(12), ValidationSet = validation, Candidates = [Small[0]], MaxEpochs = 1000, BatchSize = 16,
+            // 70 % of 12 s for one candidate allowed 100,000 epochs and no early stop: the share, not the epochs or the
+            // validation curve, ends it on any machine; the other 30 % (less decoding and scoring) leave room for the
+            // second rung on a slower machine too.
+            TimeBudget = TimeSpan.FromSeconds(12), ValidationSet = validation, Candidates = [Small[0]], MaxEpochs = 100_000, BatchSize = 16,
+            EarlyStoppingPatience = 100_000,
         });
         var first = result.Leaderboard.First(t => t.Candidate.Name == "paper-64");
         Assert.Equal(TrialStatus.StoppedByBudget, first.Status);
-        Assert.InRange(first.Epochs, 1, 999);
+        Assert.InRange(first.Epochs, 1, 99_999);
         // The rest of the budget resumed it from its last epoch: its epochs continue the first run's count.
         var more = result.Leaderboard.Single(t => t.Candidate.Name == "paper-64+more-time");
         Assert.True(more.Epochs > first.Epochs, $"{more.Epochs} epochs after resuming from {first.Epochs}");
@@ -128,6 +130,37 @@ public sealed class ModelSearchTests
         (refused, _, error) = CliProcess.Run("train", "--data", data, "--out", dir.Combine("x.zip"), "--time-budget", "ten minutes");
         Assert.Equal(1, refused);
         Assert.Contains("--time-budget 'ten minutes' is not a duration", error);
+    }
+
+    [Fact]
+    public void The_portfolio_follows_the_data_size_balance_and_classes()
+    {
+        var large = SearchCandidate.Portfolio(512, classes: 2, defectShare: 0.5);
+        Assert.Equal(["resnet18-transfer-224", "resnet18-finetune-224", "paper-128-aug", "paper-128", "paper-192-aug"], large.Select(c => c.Name));
+        var fineTune = large.Single(c => c.FineTune);
+        Assert.True(fineTune.Transfer);
+        Assert.Equal(5, fineTune.Share); // the expensive, strong candidate gets five shares of the first rung
+        Assert.DoesNotContain(large, c => c.BalancedClassWeights);
+
+        var imbalanced = SearchCandidate.Portfolio(150, classes: 2, defectShare: 0.25); // 1:3, small images
+        var weighted = Assert.Single(imbalanced, c => c.BalancedClassWeights);
+        Assert.Equal("resnet18-transfer-224-balanced", weighted.Name);
+        Assert.DoesNotContain(imbalanced, c => c.ImageSize == 192); // 150 px images carry no detail at 192
+        Assert.Contains(SearchCandidate.Portfolio(300, 2, 0.8), c => c.BalancedClassWeights); // few good images count too
+        Assert.DoesNotContain(SearchCandidate.Portfolio(300, classes: 6, defectShare: 1.0 / 6), c => c.BalancedClassWeights);
+    }
+
+    [Fact]
+    public void Candidates_the_search_cannot_run_are_refused_by_name_before_training()
+    {
+        using var dir = new TempDir();
+        var (ml, train, validation, _) = Data(dir);
+        var weighted = new CastingModelSearchOptions { ValidationSet = validation, Candidates = [new("paper-64-balanced", false, 64, false, BalancedClassWeights: true)] };
+        var e = Assert.Throws<ArgumentException>(() => CastingModelSearch.Run(ml, train, classes: 3, weighted));
+        Assert.Contains("'paper-64-balanced'", e.Message);
+        var noTime = new CastingModelSearchOptions { ValidationSet = validation, Candidates = [new("paper-64", false, 64, false, Share: 0)] };
+        e = Assert.Throws<ArgumentException>(() => CastingModelSearch.Run(ml, train, classes: 2, noTime));
+        Assert.Contains("'paper-64'", e.Message);
     }
 
     [Theory]

@@ -24,10 +24,17 @@ public sealed class TimeStopping : Callback
     /// <summary>True when the last fit was stopped by this callback (the model may still have been improving).</summary>
     public bool Stopped { get; private set; }
 
+    /// <summary>
+    /// False (default, Keras's behaviour): each fit gets the whole limit from its start. True: the limit covers every
+    /// fit the callback takes part in, counted from the start of the first, e.g. a transfer model's head training and
+    /// its fine-tuning, with the work between them.
+    /// </summary>
+    public bool AcrossFits { get; init; }
+
     /// <inheritdoc />
     public override void OnTrainBegin(TrainingContext context)
     {
-        _clock = Stopwatch.StartNew();
+        if (!AcrossFits || _clock is null) _clock = Stopwatch.StartNew();
         Stopped = false;
     }
 

@@ -35,12 +35,6 @@ public sealed class CastingCnnOptions : CastingTrainerOptions
     /// </summary>
     public int? ZcaPatchSize { get; set; }
 
-    /// <summary>Checkpoint folder (see <see cref="FitOptions.CheckpointDirectory"/>); null disables checkpoints.</summary>
-    public string? CheckpointDirectory { get; set; }
-
-    /// <summary>Resume from the checkpoint folder's last checkpoint.</summary>
-    public bool Resume { get; set; }
-
     /// <summary>Receives progress after every batch.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 

@@ -84,6 +84,16 @@ public abstract class CastingTrainerOptions
     /// <summary>Keras's <c>verbose</c> (see <see cref="FitOptions.Verbose"/>): 0 silent (default), 1 or 2 one line per epoch on the console.</summary>
     public int Verbose { get; set; }
 
+    /// <summary>
+    /// Checkpoint folder (see <see cref="FitOptions.CheckpointDirectory"/>) of the network's training epochs (a CNN's,
+    /// or the fine-tuning epochs of a transfer model; a head over cached features takes seconds and is not
+    /// checkpointed); null disables checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Resume from the checkpoint folder's last checkpoint.</summary>
+    public bool Resume { get; set; }
+
     /// <summary>Cancels training between batches (as does <c>mlContext.CancelExecution()</c> of Microsoft.ML.Experimental).</summary>
     public CancellationToken CancellationToken { get; set; }
 

@@ -7,6 +7,7 @@ using CastingDefects.ML.Training.Callbacks;
 using CastingDefects.ML.Training.Fitting;
 using CastingDefects.ML.Training.MLNet;
 using CastingDefects.ML.Training.Models;
+using CastingDefects.ML.Training.Runtime;
 using CastingDefects.ML.Training.Transfer;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -16,15 +17,19 @@ namespace CastingDefects.ML.Training.Search;
 /// <summary>
 /// "Train for N minutes, get the best model", with the transparency of a leaderboard: tries a portfolio of candidates
 /// chosen from the data (<see cref="SearchCandidate.Portfolio"/>) under a time budget and keeps the one that scores best
-/// on the validation images. First rung: each candidate gets an equal share of 60 % of the budget (early stopping on
+/// on the validation images. First rung: 70 % of the budget divided by the candidates' shares (early stopping on
 /// validation loss may end it sooner, <see cref="TimeStopping"/> ends it at its share). Then the rest of the budget
 /// goes to the best candidates that were still improving when their share ran out (successive halving's idea: the
-/// promising get the time): a CNN resumes from its last epoch's checkpoint, a transfer head (cheap, its features
-/// cached) trains again with the longer time. Cancellation keeps the best model so far.
+/// promising get the time): a CNN or a fine-tuning resumes from its last epoch's checkpoint (the fine-tuning's frozen
+/// features come from the workspace's cache), a transfer head (cheap, its features cached) trains again with the
+/// longer time. Cancellation keeps the best model so far.
 /// </summary>
 public static class CastingModelSearch
 {
-    private const double FirstRungShare = 0.6;
+    private const double FirstRungShare = 0.7;
+
+    /// <summary>Most early-stopping patience of fine-tuning (its epochs are long).</summary>
+    private const int FineTunePatience = 6;
 
     /// <summary>
     /// Runs the search on <paramref name="train"/> (columns <c>ImagePath</c>, <c>Label</c>: bool for two classes, a key
@@ -38,8 +43,21 @@ public static class CastingModelSearch
         var validation = options.ValidationSet ?? throw new ArgumentException("The search ranks candidates on validation images: set ValidationSet.", nameof(options));
         if (options.TimeBudget <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), options.TimeBudget, "The time budget must be positive.");
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "At least two classes.");
-        var candidates = options.Candidates ?? SearchCandidate.Portfolio(options.SmallestImageSide);
+        if (options.EarlyStoppingPatience < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingPatience, "EarlyStoppingPatience must be at least one epoch.");
+        (int Good, int Defect) counts = (0, 0);
+        if (classes == 2)
+        {
+            var labels = train.GetColumn<bool>("Label").ToArray();
+            counts = (labels.Count(l => !l), labels.Count(l => l));
+        }
+        var candidates = options.Candidates ?? SearchCandidate.Portfolio(options.SmallestImageSide, classes,
+            classes == 2 && counts.Good + counts.Defect > 0 ? (double)counts.Defect / (counts.Good + counts.Defect) : 0.5);
         if (candidates.Count == 0) throw new ArgumentException("No candidates to try.", nameof(options));
+        if (candidates.FirstOrDefault(c => c.Share <= 0 || !double.IsFinite(c.Share)) is { } badShare)
+            throw new ArgumentException($"Candidate '{badShare.Name}': its share of the time must be positive, not {badShare.Share}.", nameof(options));
+        if (classes != 2 && candidates.FirstOrDefault(c => c.BalancedClassWeights) is { } weighted)
+            throw new ArgumentException($"Candidate '{weighted.Name}': class weights are for two classes; this search has {classes}.", nameof(options));
         string workspace = options.WorkspacePath ?? Path.Combine(Path.GetTempPath(), "cdml-search-" + Guid.NewGuid().ToString("N")[..12]);
         bool temporaryWorkspace = options.WorkspacePath is null;
         var clock = Stopwatch.StartNew();
@@ -51,8 +69,9 @@ public static class CastingModelSearch
         void Try(SearchCandidate candidate, TimeSpan slice, bool resume)
         {
             options.Progress?.Report(new SearchProgress(candidate, Left(), null));
-            var (trial, fitted) = RunTrial(mlContext, train, validation, classes, candidate, slice, Left(), workspace, resume, options);
+            var (trial, fitted) = RunTrial(mlContext, train, validation, classes, counts, candidate, slice, Left(), workspace, resume, options);
             trials.Add(trial);
+            NativeMathSettings.ReleaseFreedMemory(); // the next trial's buffers have other shapes: do not add its kept blocks to this one's
             options.Progress?.Report(new SearchProgress(candidate, Left(), trial));
             if (fitted is null) return;
             if (best is null || trial.Rank.CompareTo(best.Trial.Rank) > 0) { best?.Dispose(); best = fitted with { Trial = trial }; }
@@ -60,11 +79,12 @@ public static class CastingModelSearch
         }
         try
         {
-            var share = options.TimeBudget * FirstRungShare / candidates.Count;
+            var unit = options.TimeBudget * FirstRungShare / candidates.Sum(c => c.Share);
             foreach (var candidate in candidates)
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
-                if (Left() < share * 0.5) break; // not enough left to give it a fair share
+                var share = unit * candidate.Share;
+                if (Left() < share * 0.5) continue; // not enough left to give it a fair share
                 Try(candidate, Min(share, Left()), resume: false);
             }
             // Second rung: the rest to the best of those still improving when their time ran out, best first.
@@ -111,15 +131,19 @@ public static class CastingModelSearch
     }
 
     private static (SearchTrial Trial, Fitted? Fitted) RunTrial(MLContext mlContext, IDataView train, IDataView validation, int classes,
-        SearchCandidate candidate, TimeSpan slice, TimeSpan left, string workspace, bool resume, CastingModelSearchOptions options)
+        (int Good, int Defect) counts, SearchCandidate candidate, TimeSpan slice, TimeSpan left, string workspace, bool resume, CastingModelSearchOptions options)
     {
         var clock = Stopwatch.StartNew();
         var image = CastingImageOptions.Square(candidate.ImageSize, options.Grayscale);
-        var timeStopping = new TimeStopping(slice);
+        var timeStopping = new TimeStopping(slice) { AcrossFits = true }; // a transfer trial's head and fine-tuning share the slice
         // A hard stop at the end of the budget: feature extraction, unlike training, cannot stop between epochs.
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         hardStop.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
         ITransformer? model = null;
+        var classWeights = candidate.BalancedClassWeights ? ClassWeighting.Balanced(counts.Good, counts.Defect) : ((double, double)?)null;
+        // One checkpoint folder per configuration: the first rung starts it afresh, the second resumes from it.
+        string checkpoints = Path.Combine(workspace, "checkpoints", candidate.Name.Split('+')[0]);
+        if (!resume && Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
         try
         {
             Sequential network;
@@ -133,6 +157,8 @@ public static class CastingModelSearch
                     Image = image, Epochs = 200, BatchSize = options.BatchSize, Seed = options.Seed, Threads = options.Threads,
                     ValidationSet = validation, ValidationFraction = 0, CancellationToken = hardStop.Token,
                     WorkspacePath = Path.Combine(workspace, $"resnet18-{candidate.ImageSize}-{(options.Grayscale ? "gray" : "rgb")}"),
+                    ClassWeights = classWeights, FineTuneEpochs = candidate.FineTune ? options.MaxEpochs : 0,
+                    EarlyStoppingPatience = candidate.FineTune ? Math.Min(FineTunePatience, options.EarlyStoppingPatience) : options.EarlyStoppingPatience, CheckpointDirectory = candidate.FineTune ? checkpoints : null, Resume = resume,
                 };
                 transfer.Callbacks.Add(timeStopping);
                 ImageTransferTrainerBase trainer = classes == 2
@@ -144,13 +170,10 @@ public static class CastingModelSearch
             }
             else
             {
-                // One checkpoint folder per configuration: the first rung starts it afresh, the second resumes from it.
-                string checkpoints = Path.Combine(workspace, "checkpoints", $"cnn-{candidate.ImageSize}-{(candidate.Augment ? "aug" : "plain")}");
-                if (!resume && Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
                 var cnn = new CastingCnnOptions
                 {
                     Image = image, Epochs = options.MaxEpochs, BatchSize = options.BatchSize, Seed = options.Seed, Threads = options.Threads,
-                    Augmentation = candidate.Augment ? ImageAugmentation.Paper : null,
+                    Augmentation = candidate.Augment ? ImageAugmentation.Paper : null, ClassWeights = classWeights, EarlyStoppingPatience = options.EarlyStoppingPatience,
                     ValidationSet = validation, ValidationFraction = 0, CancellationToken = hardStop.Token,
                     CheckpointDirectory = checkpoints, Resume = resume,
                 };

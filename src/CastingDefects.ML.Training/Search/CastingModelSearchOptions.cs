@@ -26,6 +26,12 @@ public sealed class CastingModelSearchOptions
     /// <summary>Most epochs of a CNN candidate (default 60); early stopping and the time slice usually end it sooner.</summary>
     public int MaxEpochs { get; set; } = 60;
 
+    /// <summary>
+    /// Epochs without a lower validation loss before a trial stops (default 10, Keras's usual; a fine-tuning trial,
+    /// whose epochs are long, waits at most 6).
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; } = 10;
+
     /// <summary>Batch size.</summary>
     public int BatchSize { get; set; } = 32;
 

@@ -43,7 +43,7 @@ internal sealed class BottleneckCache
         {
             if (features.Length != Dimension) throw new ArgumentException($"Expected {Dimension} features, got {features.Length}.", nameof(records));
             writer.Write(Encoding.ASCII.GetBytes(key));
-            foreach (var f in features) writer.Write(f);
+            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()));
             _entries[key] = features;
         }
         writer.Flush();

@@ -40,4 +40,17 @@ public sealed class ImageTransferOptions : CastingTrainerOptions
     /// <summary>Receives (images done, images total) during feature extraction.</summary>
     public IProgress<(int Done, int Total)>? FeatureProgress { get; set; }
 
+    /// <summary>
+    /// Epochs of fine-tuning after the head has trained (Keras's transfer-learning recipe, second step): the backbone's
+    /// last stage is unfrozen and trains with the head at <see cref="FineTuneLearningRate"/> on the frozen stages'
+    /// output (computed once per image, kept in memory). Default 0: the backbone stays frozen. The fine-tuned weights
+    /// are kept only when they lower the validation loss of the head alone; early stopping uses
+    /// <see cref="CastingTrainerOptions.EarlyStoppingPatience"/>. Each epoch costs roughly the work of one feature
+    /// extraction pass over the training images, times three (forward and backward).
+    /// </summary>
+    public int FineTuneEpochs { get; set; }
+
+    /// <summary>Adam's learning rate while fine-tuning (default 1e-4, a tenth of the head's).</summary>
+    public double FineTuneLearningRate { get; set; } = 1e-4;
+
 }

@@ -21,7 +21,14 @@ namespace CastingDefects.ML.Training.Transfer;
 /// <param name="CachedFeatures">Samples whose features came from the cache.</param>
 /// <param name="ComputedFeatures">Samples whose features were computed in this run.</param>
 public sealed record TransferResult(Sequential Network, History History, float[]? ValidationProbabilities, IReadOnlyList<float>? ValidationLabels,
-    TimeSpan FeatureExtraction, TimeSpan HeadTraining, int CachedFeatures, int ComputedFeatures);
+    TimeSpan FeatureExtraction, TimeSpan HeadTraining, int CachedFeatures, int ComputedFeatures)
+{
+    /// <summary>Time spent fine-tuning the backbone's last stage (zero when <see cref="ImageTransferOptions.FineTuneEpochs"/> is 0).</summary>
+    public TimeSpan FineTuning { get; init; }
+
+    /// <summary>True when the fine-tuned last stage lowered the validation loss and was kept in <see cref="Network"/>.</summary>
+    public bool FineTuned { get; init; }
+}
 
 /// <summary>
 /// Transfer learning on in-memory images: bottleneck features from a frozen pretrained backbone (cached), a head
@@ -95,7 +102,29 @@ public static class TransferLearning
         }).Where(name => name.StartsWith(dense + ".", StringComparison.Ordinal)).ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"The head's weights did not fit the network: {string.Join(", ", missing)}.");
         float[]? probabilities = validationStd is null ? null : headModel.PredictProbabilities(validationStd);
-        return new TransferResult(network, history, probabilities, validation?.Labels, extraction, clock.Elapsed, cached, computed);
+        headModel.Dispose();
+        var headTraining = clock.Elapsed;
+        var fineTuning = TimeSpan.Zero;
+        bool fineTuned = false;
+        if (options.FineTuneEpochs > 0)
+        {
+            clock.Restart();
+            double headLoss = history.Epochs.Count == 0 || validationStd is null ? double.NaN : history.Epochs.Min(e => e.ValLoss);
+            var outcome = LastStageFineTuning.Run(network, PretrainedResNet18.ReadWeights(backbonePath), train, validation, options, run, history.Epochs.Count, headLoss,
+                workspace, backboneId);
+            history.Epochs.AddRange(outcome.History);
+            if (outcome.Kept)
+            {
+                fineTuned = true;
+                probabilities = outcome.ValidationProbabilities ?? probabilities;
+            }
+            fineTuning = clock.Elapsed;
+        }
+        return new TransferResult(network, history, probabilities, validation?.Labels, extraction, headTraining, cached, computed)
+        {
+            FineTuning = fineTuning,
+            FineTuned = fineTuned,
+        };
     }
 
     private static (float[] Mean, float[] Std) Standardise(ImageTensorData train, ImageTensorData? validation, out ImageTensorData trainStd, out ImageTensorData? validationStd)

@@ -39,15 +39,26 @@ public static class ResNet18
         x = new ActivationLayer(Activation.ReLU).WithName("relu").Call(x);
         x = new ZeroPadding2D(1).WithName("maxpool_pad").Call(x); // after ReLU, zero padding equals torchvision's -inf padding
         x = new MaxPooling2D(3, strides: 2).WithName("maxpool").Call(x);
-        int[] widths = [64, 128, 256, 512];
         var outputs = new List<KerasTensor>();
-        for (int stage = 0; stage < stages; stage++)
+        for (int stage = 1; stage <= stages; stage++)
         {
-            for (int block = 0; block < blocksPerStage[stage]; block++)
-                x = BasicBlock(x, widths[stage], stride: stage > 0 && block == 0 ? 2 : 1, $"layer{stage + 1}.{block}");
+            x = Stage(x, stage, blocksPerStage[stage - 1]);
             outputs.Add(x);
         }
         return outputs;
+    }
+
+    /// <summary>
+    /// Stage <paramref name="stage"/> (1 to 4: 64, 128, 256, 512 filters; stages after the first halve the grid) of
+    /// <paramref name="blocks"/> basic blocks on <paramref name="x"/>, named <c>layer{stage}.{block}…</c>. Fine-tuning
+    /// builds the last stage alone on cached features of the third.
+    /// </summary>
+    internal static KerasTensor Stage(KerasTensor x, int stage, int blocks)
+    {
+        int filters = 64 << (stage - 1);
+        for (int block = 0; block < blocks; block++)
+            x = BasicBlock(x, filters, stride: stage > 1 && block == 0 ? 2 : 1, $"layer{stage}.{block}");
+        return x;
     }
 
     private static KerasTensor BasicBlock(KerasTensor x, int filters, int stride, string name)
