@@ -1,4 +1,7 @@
 using System.Text;
+using CastingDefects.ML.Training.Data;
+using CastingDefects.ML.Training.Layers;
+using static TorchSharp.torch;
 
 namespace CastingDefects.ML.Training.Transfer;
 
@@ -48,6 +51,47 @@ internal sealed class BottleneckCache
         }
         writer.Flush();
         stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// The features of every sample of <paramref name="data"/> (shape <paramref name="shape"/>, <see cref="Dimension"/>
+    /// values): from the cache, or computed by <paramref name="forward"/> (in inference mode, without gradients) in
+    /// batches and appended batch by batch. <paramref name="computed"/> counts the samples computed in this call.
+    /// </summary>
+    public ImageTensorData Features(ImageTensorData data, TensorShape shape, Func<Tensor, Tensor> forward, int batchSize,
+        CancellationToken cancellation, IProgress<(int Done, int Total)>? progress, out int computed)
+    {
+        if (shape.Size != Dimension) throw new ArgumentException($"{shape} holds {shape.Size} values, the cache {Dimension}.", nameof(shape));
+        var values = new float[(long)data.Count * Dimension];
+        var todo = new List<(int Index, string Key)>();
+        for (int i = 0; i < data.Count; i++)
+        {
+            string key = data.SampleHash(i);
+            if (TryGet(key, out var f)) f.CopyTo(values, (long)i * Dimension);
+            else todo.Add((i, key));
+        }
+        int batch = Math.Max(8, batchSize);
+        using (no_grad())
+        {
+            for (int start = 0; start < todo.Count; start += batch)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var chunk = todo.Skip(start).Take(batch).ToList();
+                float[] flat = forward(data.Batch(chunk.Select(c => c.Index).ToArray()).Features).contiguous().data<float>().ToArray();
+                var records = new List<(string, float[])>(chunk.Count);
+                for (int k = 0; k < chunk.Count; k++)
+                {
+                    var f = flat.AsSpan(k * Dimension, Dimension).ToArray();
+                    f.CopyTo(values, (long)chunk[k].Index * Dimension);
+                    records.Add((chunk[k].Key, f));
+                }
+                Append(records);
+                progress?.Report((Math.Min(start + batch, todo.Count), todo.Count));
+            }
+        }
+        computed = todo.Count;
+        return ImageTensorData.FromFeatures(shape, values, [.. data.Labels], data.Paths);
     }
 
     private void Read()

@@ -124,35 +124,8 @@ internal static class LastStageFineTuning
         /// <summary>The third stage's output of every sample, from the cache or computed in batches (and cached).</summary>
         public ImageTensorData Features(ImageTensorData data, BottleneckCache cache, int batchSize, CancellationToken cancellation)
         {
-            int size = (int)OutputShape.Size;
-            var values = new float[(long)data.Count * size];
-            var todo = new List<(int Index, string Key)>();
-            for (int i = 0; i < data.Count; i++)
-            {
-                string key = data.SampleHash(i);
-                if (cache.TryGet(key, out var cached)) cached.CopyTo(values, (long)i * size);
-                else todo.Add((i, key));
-            }
             _module.eval();
-            using var _ = no_grad();
-            int batch = Math.Max(8, batchSize);
-            for (int start = 0; start < todo.Count; start += batch)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var chunk = todo.Skip(start).Take(batch).ToList();
-                var y = _module.forward(data.Batch(chunk.Select(c => c.Index).ToArray()).Features).contiguous();
-                float[] flat = y.data<float>().ToArray();
-                var records = new List<(string, float[])>(chunk.Count);
-                for (int k = 0; k < chunk.Count; k++)
-                {
-                    var f = flat.AsSpan(k * size, size).ToArray();
-                    f.CopyTo(values, (long)chunk[k].Index * size);
-                    records.Add((chunk[k].Key, f));
-                }
-                cache.Append(records);
-            }
-            return ImageTensorData.FromFeatures(OutputShape, values, [.. data.Labels], data.Paths);
+            return cache.Features(data, OutputShape, _module.forward, batchSize, cancellation, progress: null, out _);
         }
 
         public void Dispose() => _module.Dispose();

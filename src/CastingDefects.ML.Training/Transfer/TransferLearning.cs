@@ -152,42 +152,17 @@ public static class TransferLearning
     /// <summary>The pooled backbone features of every sample, from the cache or computed in batches (and cached).</summary>
     private static ImageTensorData Features(Sequential network, BottleneckCache cache, ImageTensorData data, ImageTransferOptions options, CancellationToken cancellation, ref int cached, ref int computed)
     {
-        int dimension = cache.Dimension;
-        var values = new float[(long)data.Count * dimension];
-        var todo = new List<(int Index, string Key)>();
-        for (int i = 0; i < data.Count; i++)
-        {
-            string key = data.SampleHash(i);
-            if (cache.TryGet(key, out var f)) f.CopyTo(values, (long)i * dimension);
-            else todo.Add((i, key));
-        }
-        cached += data.Count - todo.Count;
         var module = network.Module;
         module.eval();
         var blocks = module.Blocks;
-        int batch = Math.Max(8, options.BatchSize);
-        using (no_grad())
+        Tensor Backbone(Tensor x)
         {
-            for (int start = 0; start < todo.Count; start += batch)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var chunk = todo.Skip(start).Take(batch).ToList();
-                var x = data.Batch(chunk.Select(c => c.Index).ToArray()).Features;
-                for (int b = 0; b < blocks.Count - 1; b++) x = blocks[b].forward(x); // everything but the head
-                float[] flat = x.contiguous().data<float>().ToArray();
-                var records = new List<(string, float[])>();
-                for (int k = 0; k < chunk.Count; k++)
-                {
-                    var f = flat.AsSpan(k * dimension, dimension).ToArray();
-                    f.CopyTo(values, (long)chunk[k].Index * dimension);
-                    records.Add((chunk[k].Key, f));
-                }
-                cache.Append(records);
-                computed += chunk.Count;
-                options.FeatureProgress?.Report((Math.Min(start + batch, todo.Count), todo.Count));
-            }
+            for (int b = 0; b < blocks.Count - 1; b++) x = blocks[b].forward(x); // everything but the head
+            return x;
         }
-        return ImageTensorData.FromFeatures(new TensorShape(dimension, 1, 1), values, data.Labels.ToArray(), data.Paths);
+        var features = cache.Features(data, new TensorShape(cache.Dimension, 1, 1), Backbone, options.BatchSize, cancellation, options.FeatureProgress, out int done);
+        computed += done;
+        cached += data.Count - done;
+        return features;
     }
 }
