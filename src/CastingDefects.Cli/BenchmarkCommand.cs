@@ -130,7 +130,7 @@ internal static class BenchmarkCommand
     private static string TrainingTable(IReadOnlyList<TrainingThroughput> rows, string? referenceMissing)
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine().AppendLine("Training throughput, paper CNN (gray, batch 32, Adam; one epoch after a warm-up epoch, random images)").AppendLine();
+        sb.AppendLine().AppendLine($"Training throughput, paper CNN (gray, batch 32, Adam; the fastest of {TrainingBenchmark.TimedEpochs} epochs after a warm-up epoch, random images)").AppendLine();
         sb.AppendLine("| image size | threads | casting-defects images/s | PyTorch images/s | ratio |").AppendLine("|---|---|---|---|---|");
         foreach (var ours in rows.Where(r => r.Framework != "pytorch"))
         {

@@ -76,6 +76,32 @@ public class SyntheticCastingGeneratorTests
         return min;
     }
 
+    [Fact]
+    public void By_kind_writes_six_classes_each_file_carrying_only_its_folders_defect()
+    {
+        using var a = new TempDir();
+        using var b = new TempDir();
+        var options = new SyntheticCastingOptions { ImageSize = 40, Seed = 3 };
+        Assert.Equal(30, SyntheticCastingGenerator.GenerateByKind(a.Path, 5, options));
+        SyntheticCastingGenerator.GenerateByKind(b.Path, 5, options);
+        Assert.Equal(Hashes(a.Path), Hashes(b.Path));
+        Assert.Equal(new[] { "blow_hole", "burr", "crack", "missing_material", "ok", "pinholes" },
+            Directory.GetDirectories(a.Path).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray());
+        foreach (var (folder, kind) in SyntheticCastingGenerator.KindFolders)
+        {
+            var files = Directory.GetFiles(Path.Combine(a.Path, folder));
+            Assert.Equal(5, files.Length);
+            foreach (var file in files)
+            {
+                // The file name holds the render index: rendering it again gives exactly this folder's kind.
+                int index = int.Parse(Path.GetFileNameWithoutExtension(file).Split('_').Last(), System.Globalization.CultureInfo.InvariantCulture);
+                using var _ = SyntheticCastingGenerator.Render(3, index, kind != DefectKind.None, 40, 1f, out var drawn);
+                Assert.Equal(kind, drawn);
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticCastingGenerator.GenerateByKind(a.Path, 0, options));
+    }
+
     private static string[] Hashes(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(f => Path.GetRelativePath(root, f) + ":" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))).ToArray();

@@ -148,6 +148,10 @@ public sealed class ModelSearchTests
         Assert.DoesNotContain(imbalanced, c => c.ImageSize == 192); // 150 px images carry no detail at 192
         Assert.Contains(SearchCandidate.Portfolio(300, 2, 0.8), c => c.BalancedClassWeights); // few good images count too
         Assert.DoesNotContain(SearchCandidate.Portfolio(300, classes: 6, defectShare: 1.0 / 6), c => c.BalancedClassWeights);
+        // Under 20 minutes the paper CNN without augmentation and at 192 px are left out: their share could not train them.
+        var tenMinutes = SearchCandidate.Portfolio(512, classes: 2, defectShare: 0.5, TimeSpan.FromMinutes(10));
+        Assert.Equal(["resnet18-transfer-224", "resnet18-finetune-224", "paper-128-aug"], tenMinutes.Select(c => c.Name));
+        Assert.Equal(large.Select(c => c.Name), SearchCandidate.Portfolio(512, 2, 0.5, TimeSpan.FromMinutes(20)).Select(c => c.Name));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public static class CastingModelSearch
             counts = (labels.Count(l => !l), labels.Count(l => l));
         }
         var candidates = options.Candidates ?? SearchCandidate.Portfolio(options.SmallestImageSide, classes,
-            classes == 2 && counts.Good + counts.Defect > 0 ? (double)counts.Defect / (counts.Good + counts.Defect) : 0.5);
+            classes == 2 && counts.Good + counts.Defect > 0 ? (double)counts.Defect / (counts.Good + counts.Defect) : 0.5, options.TimeBudget);
         if (candidates.Count == 0) throw new ArgumentException("No candidates to try.", nameof(options));
         if (candidates.FirstOrDefault(c => c.Share <= 0 || !double.IsFinite(c.Share)) is { } badShare)
             throw new ArgumentException($"Candidate '{badShare.Name}': its share of the time must be positive, not {badShare.Share}.", nameof(options));

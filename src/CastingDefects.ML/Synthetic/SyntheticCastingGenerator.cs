@@ -58,9 +58,7 @@ public static class SyntheticCastingGenerator
         options ??= new SyntheticCastingOptions();
         if (options.DefectiveCount < 0) throw new ArgumentOutOfRangeException(nameof(options), options.DefectiveCount, "DefectiveCount must not be negative.");
         if (options.GoodCount < 0) throw new ArgumentOutOfRangeException(nameof(options), options.GoodCount, "GoodCount must not be negative.");
-        if (options.DefectStrength is < 0.25f or > 4f || float.IsNaN(options.DefectStrength))
-            throw new ArgumentOutOfRangeException(nameof(options), options.DefectStrength, "DefectStrength must be between 0.25 and 4.");
-        if (options.ImageSize is < 16 or > 2048) throw new ArgumentOutOfRangeException(nameof(options), options.ImageSize, "ImageSize must be between 16 and 2048.");
+        Validate(options);
         string def = Path.Combine(outputFolder, DefectFolder), ok = Path.Combine(outputFolder, GoodFolder);
         Directory.CreateDirectory(def);
         Directory.CreateDirectory(ok);
@@ -69,12 +67,68 @@ public static class SyntheticCastingGenerator
         {
             bool defective = i < options.DefectiveCount;
             int index = defective ? i : i - options.DefectiveCount;
-            using var bitmap = Render(options.Seed, index, defective, options.ImageSize, options.DefectStrength, out _);
-            using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, options.JpegQuality);
             string name = defective ? $"cast_def_0_{index}.jpeg" : $"cast_ok_0_{index}.jpeg";
-            File.WriteAllBytes(Path.Combine(defective ? def : ok, name), data.ToArray());
+            Write(options, index, defective, Path.Combine(defective ? def : ok, name));
         });
         return total;
+    }
+
+    /// <summary>The class folders of <see cref="GenerateByKind"/>: good first, then one per single defect kind.</summary>
+    public static IReadOnlyList<(string Folder, DefectKind Kind)> KindFolders { get; } =
+    [
+        ("ok", DefectKind.None), ("blow_hole", DefectKind.BlowHole), ("pinholes", DefectKind.Pinholes), ("crack", DefectKind.Crack),
+        ("burr", DefectKind.Burr), ("missing_material", DefectKind.MissingMaterial),
+    ];
+
+    /// <summary>
+    /// Writes a six-class dataset: <paramref name="perClass"/> images in each of <see cref="KindFolders"/> (good
+    /// castings, and castings that carry exactly one defect, of that kind), for multiclass training and tests
+    /// (<see cref="SyntheticCastingOptions.DefectiveCount"/> and <see cref="SyntheticCastingOptions.GoodCount"/> are
+    /// not used). Deterministic from the seed. Returns the number of files written.
+    /// </summary>
+    public static int GenerateByKind(string outputFolder, int perClass, SyntheticCastingOptions? options = null)
+    {
+        options ??= new SyntheticCastingOptions();
+        if (perClass < 1) throw new ArgumentOutOfRangeException(nameof(perClass), perClass, "perClass must be at least 1.");
+        Validate(options);
+        foreach (var (folder, _) in KindFolders) Directory.CreateDirectory(Path.Combine(outputFolder, folder));
+        Parallel.For(0, perClass, i => Write(options, i, defective: false, Path.Combine(outputFolder, KindFolders[0].Folder, $"ok_{i}.jpeg")));
+        // Defective renders are drawn in index order and each goes to its kind's folder while that folder has room;
+        // renders with two defects are skipped. Chunks render in parallel, the assignment stays in index order.
+        var written = KindFolders.Skip(1).ToDictionary(k => k.Kind, _ => 0);
+        const int chunk = 32;
+        for (int start = 0; written.Values.Any(n => n < perClass); start += chunk)
+        {
+            if (start > perClass * 200) throw new InvalidOperationException("The generator drew too few single-defect castings."); // cannot happen with the drawing's odds
+            var kinds = new DefectKind[chunk];
+            var jpegs = new byte[chunk][];
+            Parallel.For(0, chunk, j => jpegs[j] = Encode(options, start + j, defective: true, out kinds[j]));
+            for (int j = 0; j < chunk; j++)
+            {
+                if (!written.TryGetValue(kinds[j], out int n) || n >= perClass) continue;
+                string folder = KindFolders.First(k => k.Kind == kinds[j]).Folder;
+                File.WriteAllBytes(Path.Combine(outputFolder, folder, $"{folder}_{start + j}.jpeg"), jpegs[j]);
+                written[kinds[j]] = n + 1;
+            }
+        }
+        return perClass * KindFolders.Count;
+    }
+
+    private static void Validate(SyntheticCastingOptions options)
+    {
+        if (options.DefectStrength is < 0.25f or > 4f || float.IsNaN(options.DefectStrength))
+            throw new ArgumentOutOfRangeException(nameof(options), options.DefectStrength, "DefectStrength must be between 0.25 and 4.");
+        if (options.ImageSize is < 16 or > 2048) throw new ArgumentOutOfRangeException(nameof(options), options.ImageSize, "ImageSize must be between 16 and 2048.");
+    }
+
+    private static void Write(SyntheticCastingOptions options, int index, bool defective, string path) =>
+        File.WriteAllBytes(path, Encode(options, index, defective, out _));
+
+    private static byte[] Encode(SyntheticCastingOptions options, int index, bool defective, out DefectKind defects)
+    {
+        using var bitmap = Render(options.Seed, index, defective, options.ImageSize, options.DefectStrength, out defects);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, options.JpegQuality);
+        return data.ToArray();
     }
 
     /// <summary>Renders one image; the same (seed, index, defective, size) always gives the same pixels.</summary>
