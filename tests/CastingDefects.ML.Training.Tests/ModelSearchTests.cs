@@ -105,6 +105,27 @@ public sealed class ModelSearchTests
     }
 
     [Fact]
+    public void The_second_rung_goes_only_to_the_better_half_of_the_first()
+    {
+        using var dir = new TempDir();
+        var (ml, train, validation, _) = Data(dir);
+        // Four candidates, none of which can converge (100,000 epochs, no early stop): each first-rung trial is stopped
+        // by its share, so each could use more time; successive halving gives it to the better two only.
+        using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
+        {
+            TimeBudget = TimeSpan.FromSeconds(20), ValidationSet = validation, Candidates = [.. Small, new("paper-60", false, 60, false)],
+            MaxEpochs = 100_000, EarlyStoppingPatience = 100_000, BatchSize = 16,
+        });
+        var firstRung = result.Leaderboard.Where(t => !t.Candidate.Name.Contains('+')).ToList(); // best first
+        Assert.Equal(4, firstRung.Count);
+        Assert.All(firstRung, t => Assert.Equal(TrialStatus.StoppedByBudget, t.Status));
+        var extended = result.Leaderboard.Where(t => t.Candidate.Name.EndsWith("+more-time", StringComparison.Ordinal))
+            .Select(t => t.Candidate.Name[..^"+more-time".Length]).ToList();
+        Assert.InRange(extended.Count, 1, 2);
+        Assert.All(extended, name => Assert.Contains(name, firstRung.Take(2).Select(t => t.Candidate.Name)));
+    }
+
+    [Fact]
     public void Train_with_a_time_budget_saves_the_winner_and_its_leaderboard()
     {
         using var dir = new TempDir();

@@ -18,9 +18,9 @@ namespace CastingDefects.ML.Training.Search;
 /// "Train for N minutes, get the best model", with the transparency of a leaderboard: tries a portfolio of candidates
 /// chosen from the data (<see cref="SearchCandidate.Portfolio"/>) under a time budget and keeps the one that scores best
 /// on the validation images. First rung: 70 % of the budget divided by the candidates' shares (early stopping on
-/// validation loss may end it sooner, <see cref="TimeStopping"/> ends it at its share). Then the rest of the budget
-/// goes to the best candidates that were still improving when their share ran out (successive halving's idea: the
-/// promising get the time): a CNN or a fine-tuning resumes from its last epoch's checkpoint (the fine-tuning's frozen
+/// validation loss may end it sooner, <see cref="TimeStopping"/> ends it at its share). Then, successive halving, the
+/// better half of the first rung's trials that were still improving when their share ran out split the rest of the
+/// budget equally, the leader last: a CNN or a fine-tuning resumes from its last epoch's checkpoint (the fine-tuning's frozen
 /// features come from the workspace's cache), a transfer head (cheap, its features cached) trains again with the
 /// longer time. Cancellation keeps the best model so far.
 /// </summary>
@@ -87,16 +87,16 @@ public static class CastingModelSearch
                 if (Left() < share * 0.5) continue; // not enough left to give it a fair share
                 Try(candidate, Min(share, Left()), resume: false);
             }
-            // Second rung: the rest to the best of those still improving when their time ran out, best first.
-            var extended = new HashSet<string>(StringComparer.Ordinal);
-            while (Left() > options.TimeBudget * 0.1)
+            // Second rung (successive halving): the better half of the first rung's trials, those of them still
+            // improving when their time ran out, share the rest equally. The leader goes last and takes what the
+            // others left: a slice ends with the epoch that runs past it, and a ResNet18 epoch is long. A tenth of
+            // each slice is kept for that epoch.
+            var promoted = trials.OrderByDescending(t => t.Rank).Take((trials.Count + 1) / 2)
+                .Where(t => t.Status == TrialStatus.StoppedByBudget).Reverse().ToList();
+            for (int i = 0; i < promoted.Count && Left() > options.TimeBudget * 0.1; i++)
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
-                var next = trials.Where(t => t.Status == TrialStatus.StoppedByBudget && !extended.Contains(t.Candidate.Name))
-                    .OrderByDescending(t => t.Rank).FirstOrDefault();
-                if (next is null) break;
-                extended.Add(next.Candidate.Name);
-                Try(next.Candidate with { Name = next.Candidate.Name + "+more-time" }, Left() * 0.9, resume: true);
+                Try(promoted[i].Candidate with { Name = promoted[i].Candidate.Name + "+more-time" }, Left() * 0.9 / (promoted.Count - i), resume: true);
             }
         }
         catch (OperationCanceledException) when (options.CancellationToken.IsCancellationRequested)
