@@ -110,10 +110,11 @@ public sealed class ModelSearchTests
         using var dir = new TempDir();
         var (ml, train, validation, _) = Data(dir);
         // Four candidates, none of which can converge (100,000 epochs, no early stop): each first-rung trial is stopped
-        // by its share, so each could use more time; successive halving gives it to the better two only.
+        // by its share, so each could use more time; successive halving gives it to the better two only. 40 s leave
+        // the second rung its 30 % even where scoring and exporting each trial take seconds.
         using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
         {
-            TimeBudget = TimeSpan.FromSeconds(20), ValidationSet = validation, Candidates = [.. Small, new("paper-60", false, 60, false)],
+            TimeBudget = TimeSpan.FromSeconds(40), ValidationSet = validation, Candidates = [.. Small, new("paper-60", false, 60, false)],
             MaxEpochs = 100_000, EarlyStoppingPatience = 100_000, BatchSize = 16,
         });
         var firstRung = result.Leaderboard.Where(t => !t.Candidate.Name.Contains('+')).ToList(); // best first
