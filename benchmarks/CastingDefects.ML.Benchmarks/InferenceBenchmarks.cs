@@ -22,7 +22,7 @@ public class InferenceBenchmarks
     /// <summary>The models of <see cref="BenchmarkPlan.DefaultModels"/> (one list of architectures).</summary>
     public static IEnumerable<string> Models => BenchmarkPlan.DefaultModels;
 
-    [Params(InferenceEngine.OnnxRuntime, InferenceEngine.MLNet, InferenceEngine.TorchSharp)]
+    [Params(InferenceEngine.OnnxRuntime, InferenceEngine.OnnxRuntimeInt8, InferenceEngine.MLNet, InferenceEngine.TorchSharp)]
     public InferenceEngine Engine { get; set; }
 
     [Params(1, 10, 50, 100, 715)]

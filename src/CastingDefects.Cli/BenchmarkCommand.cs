@@ -11,7 +11,7 @@ internal static class BenchmarkCommand
     {
         var quick = new Option<bool>("--quick") { Description = "A short subset: batch 1 and 10, one thread (about two minutes)" };
         var models = new Option<string[]>("--models") { Description = "Models (default: paper-gray paper mobilenetv2 nasnetmobile resnet50 resnet18)", AllowMultipleArgumentsPerToken = true };
-        var engines = new Option<string[]>("--engines") { Description = "Engines: onnxruntime mlnet torchsharp (default all)", AllowMultipleArgumentsPerToken = true };
+        var engines = new Option<string[]>("--engines") { Description = "Engines: onnxruntime onnxruntime-int8 mlnet torchsharp (default all)", AllowMultipleArgumentsPerToken = true };
         var batches = new Option<int[]>("--batches") { Description = "Batch sizes (default 1 10 50 100 715; --quick: 1 10)", AllowMultipleArgumentsPerToken = true };
         var size = new Option<int>("--image-size") { Description = "Input width and height", DefaultValueFactory = _ => 300 };
         var output = new Option<string?>("--out") { Description = "Folder for the markdown tables (tables.md) and results.json" };
@@ -43,7 +43,7 @@ internal static class BenchmarkCommand
             var (custom, floor) = LatencyBenchmark.MeasureFloor(plan);
             if (!quiet)
                 Console.WriteLine($"paper-gray batch 1, 1 thread: {custom.MedianMs:F3} ms; its convolutions alone (compute floor): {floor.MedianMs:F3} ms; ratio {custom.MedianMs / floor.MedianMs:F2}");
-            string tables = PaperTables.Markdown(footprints, results, "onnxruntime", 1);
+            string tables = PaperTables.Markdown(footprints, results, "onnxruntime", 1) + Int8Table(results);
             var trainingRows = new List<TrainingThroughput>();
             string? referenceMissing = null;
             if (trainSizes is not null)
@@ -72,6 +72,7 @@ internal static class BenchmarkCommand
                 {
                     model = r.Model, engine = r.Engine, batch = r.Batch, threads = r.Threads, ms_per_image = r.MsPerImage, speedup_vs_custom = r.SpeedupVsCustom,
                     median_ms = r.MedianMs, mean_ms = r.MeanMs, runs = r.Runs, allocated_bytes_per_call = r.AllocatedBytesPerCall,
+                    speedup_vs_fp32 = Float(results, r) is { } f && r.Engine == Int8Engine ? f.MsPerImage / r.MsPerImage : (double?)null,
                 }),
                 training = trainingRows.Select(t => new
                 {
@@ -121,10 +122,30 @@ internal static class BenchmarkCommand
     private static InferenceEngine ParseEngine(string name) => name.ToLowerInvariant() switch
     {
         "onnxruntime" or "ort" => InferenceEngine.OnnxRuntime,
+        "onnxruntime-int8" or "int8" => InferenceEngine.OnnxRuntimeInt8,
         "mlnet" => InferenceEngine.MLNet,
         "torchsharp" => InferenceEngine.TorchSharp,
-        _ => throw new ArgumentException($"Unknown engine '{name}' (--engines). Available: onnxruntime, mlnet, torchsharp."),
+        _ => throw new ArgumentException($"Unknown engine '{name}' (--engines). Available: onnxruntime, onnxruntime-int8, mlnet, torchsharp."),
     };
+
+    private static readonly string Int8Engine = LatencyBenchmark.Name(InferenceEngine.OnnxRuntimeInt8);
+
+    /// <summary>The float ONNX Runtime row measured like <paramref name="r"/> (same model, batch and threads).</summary>
+    private static LatencyResult? Float(IReadOnlyList<LatencyResult> results, LatencyResult r) =>
+        results.FirstOrDefault(f => f.Engine == LatencyBenchmark.Name(InferenceEngine.OnnxRuntime) && f.Model == r.Model && f.Batch == r.Batch && f.Threads == r.Threads);
+
+    /// <summary>int8 beside fp32 on ONNX Runtime, per model, batch and threads (empty when int8 was not measured).</summary>
+    private static string Int8Table(IReadOnlyList<LatencyResult> results)
+    {
+        var rows = results.Where(r => r.Engine == Int8Engine).Select(r => (Int8: r, Fp32: Float(results, r))).Where(p => p.Fp32 is not null).ToList();
+        if (rows.Count == 0) return "";
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine().AppendLine("int8 (QDQ, `casting-defects quantize`) beside fp32, ONNX Runtime, ms per image (median)").AppendLine();
+        sb.AppendLine("| model | batch | threads | fp32 | int8 | speed-up |").AppendLine("|---|---|---|---|---|---|");
+        foreach (var (int8, fp32) in rows)
+            sb.AppendLine(System.FormattableString.Invariant($"| {int8.Model} | {int8.Batch} | {int8.Threads} | {fp32!.MsPerImage:F3} | {int8.MsPerImage:F3} | {fp32.MsPerImage / int8.MsPerImage:F2}x |"));
+        return sb.ToString();
+    }
 
     /// <summary>The training rows as a markdown table: ours beside PyTorch's per size and thread count.</summary>
     private static string TrainingTable(IReadOnlyList<TrainingThroughput> rows, string? referenceMissing)

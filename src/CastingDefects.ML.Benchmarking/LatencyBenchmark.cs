@@ -15,6 +15,7 @@ public static class LatencyBenchmark
     public static string Name(InferenceEngine engine) => engine switch
     {
         InferenceEngine.OnnxRuntime => "onnxruntime",
+        InferenceEngine.OnnxRuntimeInt8 => "onnxruntime-int8",
         InferenceEngine.MLNet => "mlnet",
         _ => "torchsharp",
     };
@@ -100,14 +101,15 @@ public static class LatencyBenchmark
 
     /// <summary>
     /// Batch-1 latency of an exported classifier (any ONNX graph with the library's input) on ONNX Runtime with
-    /// <paramref name="threads"/> threads, for square inputs of <paramref name="imageSize"/> pixels; the plan gives the
-    /// time budget and the minimum runs (default: 2 s, 5 runs).
+    /// <paramref name="threads"/> threads, for inputs of <paramref name="imageSize"/> pixels wide and
+    /// <paramref name="height"/> high (default square); the plan gives the time budget and the minimum runs (default:
+    /// 2 s, 5 runs).
     /// </summary>
-    public static LatencyResult MeasureOnnx(string name, byte[] onnx, int channels, int imageSize, int threads = 1, BenchmarkPlan? plan = null)
+    public static LatencyResult MeasureOnnx(string name, byte[] onnx, int channels, int imageSize, int threads = 1, BenchmarkPlan? plan = null, int? height = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         using var predictor = BatchPredictor.Raw(onnx, threads);
-        return Measure(name, "onnxruntime", predictor, channels, imageSize, 1, threads, plan ?? new BenchmarkPlan());
+        return Measure(name, "onnxruntime", predictor, channels, imageSize, 1, threads, plan ?? new BenchmarkPlan(), height ?? imageSize);
     }
 
     /// <summary>Sets <see cref="LatencyResult.SpeedupVsCustom"/>: time per image over paper-gray's on the same engine, batch and threads.</summary>
@@ -119,9 +121,9 @@ public static class LatencyBenchmark
 
     private static string ThreadLabel(int threads) => threads == 0 ? "all" : threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static LatencyResult Measure(string model, string engine, BatchPredictor predictor, int channels, int size, int batch, int threads, BenchmarkPlan plan)
+    private static LatencyResult Measure(string model, string engine, BatchPredictor predictor, int channels, int size, int batch, int threads, BenchmarkPlan plan, int? height = null)
     {
-        var input = new float[(long)batch * channels * size * size];
+        var input = new float[(long)batch * channels * size * (height ?? size)];
         var random = new Random(batch);
         for (long i = 0; i < input.LongLength; i++) input[i] = (float)random.NextDouble();
 

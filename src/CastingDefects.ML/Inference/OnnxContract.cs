@@ -66,6 +66,12 @@ public static class OnnxContract
     /// <summary>Metadata key: decision threshold on the probability.</summary>
     public const string ThresholdKey = "castingdefects.threshold";
 
+    /// <summary>
+    /// Metadata key: how the network was quantized; absent for a float network, <c>int8-qdq</c> for one written by
+    /// <see cref="Quantization.OnnxQuantizer"/>.
+    /// </summary>
+    public const string QuantizationKey = "castingdefects.quantization";
+
     /// <summary>Metadata key: class names of a multiclass model, separated by '|', in output order.</summary>
     public const string ClassesKey = "castingdefects.classes";
 }

@@ -1,9 +1,8 @@
 using CastingDefects.ML.Data;
-using CastingDefects.ML.Inference;
 using CastingDefects.ML.IO;
 using Microsoft.ML;
 
-namespace CastingDefects.ML.Training.Export;
+namespace CastingDefects.ML.Inference;
 
 /// <summary>
 /// The ONNX network inside a saved model: a model .zip or a bare .onnx file. Writes a model with its network rewritten
@@ -15,8 +14,9 @@ public static class SavedModelNetwork
 {
     /// <summary>
     /// Copies <paramref name="modelPath"/> to <paramref name="outputPath"/> with its ONNX network replaced by
-    /// <paramref name="onnx"/>, which must take the same input and give the same outputs (a pruned or retrained network
-    /// of the same task). Both paths may be the same file.
+    /// <paramref name="onnx"/>, which must take the same input and give the same outputs (a pruned, retrained or
+    /// quantized network of the same task). Both paths may be the same file; an <paramref name="outputPath"/> ending in
+    /// .onnx gets the bare network.
     /// </summary>
     public static void Replace(string modelPath, byte[] onnx, string outputPath)
     {
@@ -24,18 +24,24 @@ public static class SavedModelNetwork
         Rewrite(modelPath, _ => onnx, outputPath);
     }
 
+    /// <summary>The ONNX network of a model .zip or .onnx file (a missing or foreign file fails with a message naming it).</summary>
+    public static byte[] Read(string modelPath)
+    {
+        string full = InputFile.Require(modelPath);
+        byte[] bytes = File.ReadAllBytes(full);
+        return full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? bytes : CastingOnnxModel.OnnxInsideModelZip(bytes, $"Model file '{full}'");
+    }
+
     /// <summary>Copies the model with its network passed through <paramref name="update"/> (given the ONNX bytes).</summary>
     internal static void Rewrite(string modelPath, Func<byte[], byte[]> update, string outputPath)
     {
         string full = InputFile.Require(modelPath);
-        byte[] bytes = File.ReadAllBytes(full);
-        if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        byte[] network = update(Read(full));
+        if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || outputPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
-            byte[] updated = update(bytes);
-            AtomicFile.Write(outputPath, s => s.Write(updated));
+            AtomicFile.Write(outputPath, s => s.Write(network)); // a bare network (from a .onnx, or asked for as .onnx)
             return;
         }
-        byte[] network = update(CastingOnnxModel.OnnxInsideModelZip(bytes, $"Model file '{full}'"));
         var ml = new MLContext();
         ml.Model.LoadCastingModel(full, out var inputSchema).DisposeModel(); // the columns the model was saved to take
         CastingImageOptions image;

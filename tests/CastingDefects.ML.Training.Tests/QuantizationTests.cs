@@ -1,0 +1,214 @@
+using System.Text.Json;
+using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference;
+using CastingDefects.ML.Quantization;
+using CastingDefects.ML.Training.Data;
+using CastingDefects.ML.Training.Models;
+using Microsoft.ML;
+using Onnx;
+
+namespace CastingDefects.ML.Training.Tests;
+
+/// <summary>
+/// int8 quantization (QDQ): which parts of a graph become integer, how the weights are rounded, that the quantized
+/// network predicts as the float one, and the CLI and ML.NET entry points. Agreement is asserted with tolerances that
+/// hold whatever integer kernels the CPU has (VNNI or not).
+/// </summary>
+public class QuantizationTests
+{
+    private static (Sequential Model, ImageTensorData Data, float[][] Images) TrainedPaper(TempDir dir, bool grayscale)
+    {
+        string folder = EasyImages.Write(dir.Combine("data"), 12, seed: 5);
+        var image = new CastingImageOptions { Width = 64, Height = 64, Grayscale = grayscale };
+        var files = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var images = files.Select(f => CastingImagePreprocessor.Load(f, image)).ToArray();
+        var data = ImageTensorData.FromArrays(new Layers.TensorShape(image.Channels, 64, 64), images.SelectMany(p => p).ToArray(),
+            files.Select(f => f.Contains("def_front", StringComparison.Ordinal)).ToArray());
+        var model = CastingArchitectures.Paper(grayscale: grayscale, imageSize: 64);
+        model.Fit(data, epochs: 3, batchSize: 8);
+        return (model, data, images);
+    }
+
+    private static float[] Probabilities(byte[] onnx, float[][] images)
+    {
+        using var runtime = new CastingOnnxModel(onnx, intraOpThreads: 1);
+        return runtime.PredictProbabilities(images.SelectMany(i => i).ToArray(), images.Length);
+    }
+
+    private static float[] Floats(TensorProto t)
+    {
+        var values = new float[t.RawData.Length / 4];
+        Buffer.BlockCopy(t.RawData.ToByteArray(), 0, values, 0, values.Length * 4);
+        return t.FloatData.Count > 0 ? t.FloatData.ToArray() : values;
+    }
+
+    /// <summary>
+    /// The gray paper CNN: its first convolution (one input channel, depth 9) stays float, the other four get int8
+    /// weights rounded per output channel to within half a step, their activations uint8 pairs; the pooled input of
+    /// the first integer convolution gets its guard ReLU; the head stays float; and it predicts as the float network.
+    /// </summary>
+    [Fact]
+    public void Gray_paper_model_gets_int8_convolutions_but_the_first_and_predicts_as_the_float_one()
+    {
+        using var dir = new TempDir();
+        var (model, _, images) = TrainedPaper(dir, grayscale: true);
+        using var _ = model;
+        byte[] fp32 = model.ToOnnx(threshold: 0.5f);
+        byte[] int8 = OnnxQuantizer.Quantize(fp32, images);
+
+        var source = ModelProto.Parser.ParseFrom(fp32).Graph;
+        var proto = ModelProto.Parser.ParseFrom(int8);
+        var graph = proto.Graph;
+        Assert.Equal(OnnxQuantizer.Int8Qdq, proto.MetadataProps.Single(p => p.Key == OnnxContract.QuantizationKey).Value);
+        var convolutions = graph.Node.Where(n => n.OpType == "Conv").ToList();
+        Assert.Equal(5, convolutions.Count);
+        Assert.Equal("conv2d_W", convolutions[0].Input[1]); // depth 1 x 3 x 3 = 9 < 16: float
+        Assert.All(convolutions.Skip(1), c => Assert.EndsWith("__dequantized", c.Input[1]));
+        Assert.Equal(4, graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Int8 && t.Dims.Count == 4));
+        Assert.Equal(4, graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Int32 && t.Name.EndsWith("__int32", StringComparison.Ordinal))); // the biases
+        Assert.DoesNotContain(graph.Initializer, t => t.Name == "conv2d_1_W"); // replaced, not kept beside
+        Assert.Equal(["dense_W", "dense_1_W"], graph.Node.Where(n => n.OpType == "Gemm").Select(n => n.Input[1])); // the head stays float
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0].StartsWith("dense", StringComparison.Ordinal));
+
+        // Each int8 weight dequantizes to within half a step of the float weight, per output channel, and the largest
+        // magnitude of each channel maps to ±127.
+        foreach (var conv in convolutions.Skip(1))
+        {
+            var dq = graph.Node.Single(n => n.Output[0] == conv.Input[1]);
+            var q = graph.Initializer.Single(t => t.Name == dq.Input[0]);
+            float[] scales = Floats(graph.Initializer.Single(t => t.Name == dq.Input[1]));
+            float[] w = Floats(source.Initializer.Single(t => t.Name == conv.Input[1][..^"__dequantized".Length]));
+            sbyte[] values = q.RawData.ToByteArray().Select(b => unchecked((sbyte)b)).ToArray();
+            int per = w.Length / scales.Length;
+            for (int c = 0; c < scales.Length; c++)
+            {
+                Assert.Equal(127, Enumerable.Range(c * per, per).Max(i => Math.Abs((int)values[i])));
+                for (int i = c * per; i < (c + 1) * per; i++) Assert.InRange(values[i] * scales[c] - w[i], -scales[c] / 2 - 1e-7f, scales[c] / 2 + 1e-7f);
+            }
+        }
+        var guard = graph.Node.Single(n => n.OpType == "Relu" && n.Output[0].EndsWith("__guarded", StringComparison.Ordinal));
+        Assert.Equal("max_pooling2d__float", guard.Input[0]);
+
+        float[] a = Probabilities(fp32, images), b = Probabilities(int8, images);
+        Assert.Contains(a.Zip(b), p => p.First != p.Second); // it did change the arithmetic
+        Assert.All(a.Zip(b), p => Assert.InRange(p.Second - p.First, -0.05f, 0.05f));
+        Assert.Equal(a.Select(p => p >= 0.5f), b.Select(p => p >= 0.5f));
+    }
+
+    /// <summary>
+    /// The RGB paper CNN's first convolution (depth 27) is quantized too, on the input itself: its uint8 scale is
+    /// 1/255 with zero point 0, exact for 8-bit images, whatever the calibration images' range.
+    /// </summary>
+    [Fact]
+    public void Rgb_input_is_quantized_in_steps_of_one_255th()
+    {
+        using var dir = new TempDir();
+        var (model, _, images) = TrainedPaper(dir, grayscale: false);
+        using var _ = model;
+        var dim = images.Select(i => i.Select(v => v * 0.5f).ToArray()).ToArray(); // calibration images darker than [0, 1]
+        var graph = ModelProto.Parser.ParseFrom(OnnxQuantizer.Quantize(model.ToOnnx(), dim)).Graph;
+        var q = graph.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0] == OnnxContract.InputName);
+        Assert.Equal(1f / 255, Floats(graph.Initializer.Single(t => t.Name == q.Input[1]))[0], 7);
+        Assert.Equal([(byte)0], graph.Initializer.Single(t => t.Name == q.Input[2]).RawData.ToByteArray());
+        Assert.Equal(5, graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Int8 && t.Dims.Count == 4));
+    }
+
+    /// <summary>A residual network: the additions of its blocks are quantized (both inputs are), and it still predicts as in float.</summary>
+    [Fact]
+    public void Resnet18_residual_additions_are_quantized()
+    {
+        using var model = CastingArchitectures.Create("resnet18", grayscale: false, imageSize: 64);
+        model.Build(seed: 2);
+        byte[] fp32 = model.ToOnnx(heatmap: false);
+        var random = new Random(4);
+        var images = Enumerable.Range(0, 6).Select(_ => Enumerable.Range(0, 3 * 64 * 64).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
+        byte[] int8 = OnnxQuantizer.Quantize(fp32, images);
+        var graph = ModelProto.Parser.ParseFrom(int8).Graph;
+        var adds = graph.Node.Where(n => n.OpType == "Add").ToList();
+        Assert.Equal(8, adds.Count); // two blocks in each of four stages
+        Assert.All(adds, add => Assert.All(add.Input, input => Assert.Contains(graph.Node, n => n.OpType == "DequantizeLinear" && n.Output[0] == input)));
+        Assert.Equal(20, graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Int8 && t.Dims.Count == 4)); // every convolution
+        float[] a = Probabilities(fp32, images), b = Probabilities(int8, images);
+        Assert.All(a.Zip(b), p => Assert.InRange(p.Second - p.First, -0.1f, 0.1f));
+    }
+
+    [Fact]
+    public void Quantizing_twice_images_of_the_wrong_size_and_no_images_are_refused()
+    {
+        using var model = CastingArchitectures.Paper(grayscale: true, imageSize: 64);
+        model.Build(seed: 1);
+        byte[] fp32 = model.ToOnnx();
+        var good = new float[64 * 64];
+        byte[] int8 = OnnxQuantizer.Quantize(fp32, [good]);
+        var twice = Assert.Throws<InvalidOperationException>(() => OnnxQuantizer.Quantize(int8, [good]));
+        Assert.Contains("already quantized", twice.Message);
+        var size = Assert.Throws<ArgumentException>(() => OnnxQuantizer.Quantize(fp32, [good, new float[10]]));
+        Assert.Contains("Calibration image 2 has 10 values", size.Message);
+        Assert.Contains("1x64x64", size.Message);
+        Assert.Throws<ArgumentException>(() => OnnxQuantizer.Quantize(fp32, []));
+        Assert.Throws<InvalidDataException>(() => OnnxQuantizer.Quantize([1, 2, 3], [good]));
+    }
+
+    /// <summary>
+    /// <c>quantize</c> calibrates on the training part of the folder (train's split), compares on its test part, writes
+    /// a .zip and its .onnx that load like any model, and leaves the float model as it was; the ML.NET entry point
+    /// writes the same network.
+    /// </summary>
+    [Fact]
+    public void Quantize_cli_writes_an_int8_model_that_predicts_like_the_float_one()
+    {
+        using var dir = new TempDir();
+        string data = EasyImages.Write(dir.Combine("data"), 20, seed: 7), model = dir.Combine("m.zip"), int8 = dir.Combine("m-int8.zip");
+        var (code, _, err) = CliProcess.Run("train", "--data", data, "--out", model, "--image-size", "64", "--epochs", "4", "--json");
+        Assert.True(code == 0, err);
+        byte[] original = File.ReadAllBytes(model);
+
+        var (qCode, qOut, qErr) = CliProcess.Run("quantize", "--model", model, "--data", data, "--out", int8, "--calibration-images", "16", "--json");
+        Assert.True(qCode == 0, qErr);
+        using var json = JsonDocument.Parse(qOut);
+        var root = json.RootElement;
+        Assert.Equal(16, root.GetProperty("calibration_images").GetInt32());
+        Assert.Equal(8, root.GetProperty("test_images").GetInt32()); // 20 % of 2 x 20
+        Assert.True(root.GetProperty("same_verdict").GetDouble() >= 7 / 8.0, qOut);
+        Assert.InRange(root.GetProperty("accuracy_after").GetDouble() - root.GetProperty("accuracy_before").GetDouble(), -0.125, 0.125);
+        Assert.Equal(original, File.ReadAllBytes(model));
+        byte[] network = File.ReadAllBytes(dir.Combine("m-int8.onnx"));
+        Assert.Contains(ModelProto.Parser.ParseFrom(network).MetadataProps, p => p.Key == OnnxContract.QuantizationKey);
+
+        var (evalCode, evalOut, evalErr) = CliProcess.Run("evaluate", "--model", int8, "--data", data, "--json");
+        Assert.True(evalCode == 0, evalErr);
+        using var metrics = JsonDocument.Parse(evalOut);
+        Assert.Equal(40, metrics.RootElement.GetProperty("count").GetInt32());
+
+        // The ML.NET entry point: the same calibration images give the same network.
+        var dataset = ImageFolderDataset.Scan(data);
+        var calibration = QuantizationCatalog.CalibrationSample(dataset.StratifiedSplit(0.2, 42).Train, new CastingQuantizationOptions { CalibrationImages = 16 });
+        byte[] again = new MLContext(1).Model.QuantizeCastingModel(model, calibration.Images.Select(i => i.Path), dir.Combine("again.onnx"));
+        Assert.Equal(network, again);
+        Assert.Equal(network, File.ReadAllBytes(dir.Combine("again.onnx")));
+
+        var (badCode, _, badErr) = CliProcess.Run("quantize", "--model", model, "--data", data, "--out", dir.Combine("x.zip"), "--calibration-images", "0");
+        Assert.Equal(1, badCode);
+        Assert.Contains("--calibration-images 0", badErr);
+        (badCode, _, badErr) = CliProcess.Run("quantize", "--model", model, "--data", data, "--out", model);
+        Assert.Equal(1, badCode);
+        Assert.Contains("--out", badErr);
+        Assert.False(File.Exists(dir.Combine("x.zip")));
+    }
+
+    /// <summary><c>benchmark --engines onnxruntime-int8</c> gives int8 rows beside the float ones.</summary>
+    [Fact]
+    public void Benchmark_reports_int8_rows_beside_float_ones()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = CliProcess.Run("benchmark", "--quick", "--models", "paper-gray", "--engines", "onnxruntime", "onnxruntime-int8",
+            "--batches", "1", "--image-size", "64", "--json");
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var rows = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["onnxruntime", "onnxruntime-int8"], rows.Select(r => r.GetProperty("engine").GetString()));
+        double fp32 = rows[0].GetProperty("ms_per_image").GetDouble(), int8 = rows[1].GetProperty("ms_per_image").GetDouble();
+        Assert.Equal(fp32 / int8, rows[1].GetProperty("speedup_vs_fp32").GetDouble(), 9);
+        Assert.Equal(JsonValueKind.Null, rows[0].GetProperty("speedup_vs_fp32").ValueKind);
+    }
+}
