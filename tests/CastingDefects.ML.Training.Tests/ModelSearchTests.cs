@@ -174,6 +174,36 @@ public sealed class ModelSearchTests
         var tenMinutes = SearchCandidate.Portfolio(512, classes: 2, defectShare: 0.5, TimeSpan.FromMinutes(10));
         Assert.Equal(["resnet18-transfer-224", "resnet18-finetune-224", "paper-128-aug"], tenMinutes.Select(c => c.Name));
         Assert.Equal(large.Select(c => c.Name), SearchCandidate.Portfolio(512, 2, 0.5, TimeSpan.FromMinutes(20)).Select(c => c.Name));
+        // What a short budget leaves out waits as reserves for time left over; a roomy budget has none.
+        Assert.Equal(["paper-128", "paper-192-aug"], SearchCandidate.Reserves(512, TimeSpan.FromMinutes(10)).Select(c => c.Name));
+        Assert.Equal(["paper-128"], SearchCandidate.Reserves(150, TimeSpan.FromMinutes(10)).Select(c => c.Name));
+        Assert.Empty(SearchCandidate.Reserves(512, TimeSpan.FromMinutes(20)));
+        Assert.Empty(SearchCandidate.Reserves(512, null));
+    }
+
+    /// <summary>
+    /// When every trial ends early (here capped at 2 epochs) the reserves get the time left, in order; a reserve that
+    /// would get less than a tenth of the budget is not started.
+    /// </summary>
+    [Fact]
+    public void Time_left_over_goes_to_the_reserves()
+    {
+        using var dir = new TempDir();
+        var (ml, train, validation, _) = Data(dir);
+        using var result = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
+        {
+            TimeBudget = TimeSpan.FromSeconds(40), ValidationSet = validation, MaxEpochs = 2, BatchSize = 16, Seed = 5,
+            Candidates = [new("paper-56", false, 56, false)], Reserves = [new("paper-64-aug", false, 64, true)],
+        });
+        Assert.Equal(["paper-56", "paper-64-aug"], result.Leaderboard.Select(t => t.Candidate.Name).Order(StringComparer.Ordinal));
+        Assert.All(result.Leaderboard, t => Assert.Equal(2, t.Epochs));
+
+        using var none = CastingModelSearch.Run(ml, train, 2, new CastingModelSearchOptions
+        {
+            TimeBudget = TimeSpan.FromSeconds(40), ValidationSet = validation, MaxEpochs = 2, BatchSize = 16, Seed = 5,
+            Candidates = [new("paper-56", false, 56, false)], Reserves = Enumerable.Range(0, 12).Select(i => new SearchCandidate($"paper-64-{i}", false, 64, false)).ToList(),
+        });
+        Assert.Equal(["paper-56"], none.Leaderboard.Select(t => t.Candidate.Name)); // 12 reserves: under 4 s each
     }
 
     [Fact]

@@ -22,7 +22,8 @@ namespace CastingDefects.ML.Training.Search;
 /// better half of the first rung's trials that were still improving when their share ran out split the rest of the
 /// budget equally, the leader last: a CNN or a fine-tuning resumes from its last epoch's checkpoint (the fine-tuning's frozen
 /// features come from the workspace's cache), a transfer head (cheap, its features cached) trains again with the
-/// longer time. Cancellation keeps the best model so far.
+/// longer time. Time still left (every trial ended early) goes to the reserves (<see cref="SearchCandidate.Reserves"/>).
+/// Cancellation keeps the best model so far.
 /// </summary>
 public static class CastingModelSearch
 {
@@ -56,7 +57,8 @@ public static class CastingModelSearch
         if (candidates.Count == 0) throw new ArgumentException("No candidates to try.", nameof(options));
         if (candidates.FirstOrDefault(c => c.Share <= 0 || !double.IsFinite(c.Share)) is { } badShare)
             throw new ArgumentException($"Candidate '{badShare.Name}': its share of the time must be positive, not {badShare.Share}.", nameof(options));
-        if (classes != 2 && candidates.FirstOrDefault(c => c.BalancedClassWeights) is { } weighted)
+        var reserves = options.Reserves ?? (options.Candidates is null ? SearchCandidate.Reserves(options.SmallestImageSide, options.TimeBudget) : []);
+        if (classes != 2 && candidates.Concat(reserves).FirstOrDefault(c => c.BalancedClassWeights) is { } weighted)
             throw new ArgumentException($"Candidate '{weighted.Name}': class weights are for two classes; this search has {classes}.", nameof(options));
         string workspace = options.WorkspacePath ?? Path.Combine(Path.GetTempPath(), "cdml-search-" + Guid.NewGuid().ToString("N")[..12]);
         bool temporaryWorkspace = options.WorkspacePath is null;
@@ -97,6 +99,12 @@ public static class CastingModelSearch
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
                 Try(promoted[i].Candidate with { Name = promoted[i].Candidate.Name + "+more-time" }, Left() * 0.9 / (promoted.Count - i), resume: true);
+            }
+            // Time left over (the trials ended early): the reserves share it, as long as each gets a tenth of the budget.
+            for (int i = 0; i < reserves.Count && Left() / (reserves.Count - i) > options.TimeBudget * 0.1; i++)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                Try(reserves[i], Left() * 0.9 / (reserves.Count - i), resume: false);
             }
         }
         catch (OperationCanceledException) when (options.CancellationToken.IsCancellationRequested)

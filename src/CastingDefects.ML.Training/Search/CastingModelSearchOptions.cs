@@ -17,6 +17,13 @@ public sealed class CastingModelSearchOptions
     /// <summary>The candidates to try, in order; default <see cref="SearchCandidate.Portfolio"/> for the data.</summary>
     public IReadOnlyList<SearchCandidate>? Candidates { get; set; }
 
+    /// <summary>
+    /// Candidates tried, in order and sharing it equally, with the time left after both rungs (when the candidates ended
+    /// early: converged, or capped by <see cref="MaxEpochs"/>). Default: <see cref="SearchCandidate.Reserves"/> for the
+    /// data when <see cref="Candidates"/> is not set, none when it is.
+    /// </summary>
+    public IReadOnlyList<SearchCandidate>? Reserves { get; set; }
+
     /// <summary>The median shorter side of the images, for the default portfolio (default 300).</summary>
     public int SmallestImageSide { get; set; } = 300;
 

@@ -37,8 +37,23 @@ public sealed record SearchCandidate(string Name, bool Transfer, int ImageSize, 
         candidates.Add(new("resnet18-finetune-224", true, 224, false, FineTune: true, Share: 5));
         candidates.Add(new("paper-128-aug", false, 128, true, Share: 3));
         if (budget is { } b && b < RoomyBudget) return candidates;
-        candidates.Add(new("paper-128", false, 128, false));
-        if (smallestSide >= 192) candidates.Add(new("paper-192-aug", false, 192, true));
+        candidates.AddRange(HeldBack(smallestSide));
         return candidates;
+    }
+
+    /// <summary>
+    /// The candidates <see cref="Portfolio"/> holds back under a budget shorter than <see cref="RoomyBudget"/> (the
+    /// paper CNN at 128 without augmentation, and at 192 with it where the images carry detail there): the search runs
+    /// them with the time left over when every trial of the portfolio ended early. Empty for a roomy budget.
+    /// </summary>
+    /// <param name="smallestSide">The median of the images' shorter sides.</param>
+    /// <param name="budget">The search's time budget; null counts as roomy.</param>
+    public static IReadOnlyList<SearchCandidate> Reserves(int smallestSide, TimeSpan? budget) =>
+        budget is { } b && b < RoomyBudget ? HeldBack(smallestSide).ToList() : [];
+
+    private static IEnumerable<SearchCandidate> HeldBack(int smallestSide)
+    {
+        yield return new("paper-128", false, 128, false);
+        if (smallestSide >= 192) yield return new("paper-192-aug", false, 192, true);
     }
 }
