@@ -48,7 +48,7 @@ internal static class QuantizeCommand
             var image = before.Image;
             if (!quiet)
                 Console.WriteLine($"{before.Architecture} {image.Width}x{image.Height} {(image.Grayscale ? "gray" : "RGB")}: calibrating on {calibration.Images.Count} training images; " +
-                    $"comparing on {test.Images.Count} {(parse.GetValue(testFraction) > 0 ? "held-out test" : "")} images");
+                    $"comparing on {test.Images.Count} {(parse.GetValue(testFraction) > 0 ? "held-out test images" : "images (all of them: --test-fraction 0)")}");
             byte[] int8 = new MLContext(parse.GetValue(seed)).Model.QuantizeCastingModel(modelPath, calibration, outPath, options);
             if (outPath.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
                 AtomicFile.Write(Path.ChangeExtension(outPath, ".onnx"), s => s.Write(int8));
