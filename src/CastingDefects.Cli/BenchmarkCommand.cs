@@ -72,7 +72,7 @@ internal static class BenchmarkCommand
                 {
                     model = r.Model, engine = r.Engine, batch = r.Batch, threads = r.Threads, ms_per_image = r.MsPerImage, speedup_vs_custom = r.SpeedupVsCustom,
                     median_ms = r.MedianMs, mean_ms = r.MeanMs, runs = r.Runs, allocated_bytes_per_call = r.AllocatedBytesPerCall,
-                    speedup_vs_fp32 = Float(results, r) is { } f && r.Engine == Int8Engine ? f.MsPerImage / r.MsPerImage : (double?)null,
+                    speedup_vs_fp32 = r.Engine == Int8Engine && Float(results, r) is { } f ? f.MsPerImage / r.MsPerImage : (double?)null,
                 }),
                 training = trainingRows.Select(t => new
                 {

@@ -79,6 +79,16 @@ public static class CastingModelSearch
             if (best is null || trial.Rank.CompareTo(best.Trial.Rank) > 0) { best?.Dispose(); best = fitted with { Trial = trial }; }
             else fitted.Dispose();
         }
+        // The candidates of a queue, in order, each with an equal part of what is left (less a tenth, for the epoch that
+        // runs past a slice), while worthIt(candidates still waiting) holds.
+        void ShareTheRest(IReadOnlyList<SearchCandidate> queue, bool resume, Func<int, bool> worthIt)
+        {
+            for (int i = 0; i < queue.Count && worthIt(queue.Count - i); i++)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                Try(queue[i], Left() * 0.9 / (queue.Count - i), resume);
+            }
+        }
         try
         {
             var unit = options.TimeBudget * FirstRungShare / candidates.Sum(c => c.Share);
@@ -94,18 +104,11 @@ public static class CastingModelSearch
             // others left: a slice ends with the epoch that runs past it, and a ResNet18 epoch is long. A tenth of
             // each slice is kept for that epoch.
             var promoted = trials.OrderByDescending(t => t.Rank).Take((trials.Count + 1) / 2)
-                .Where(t => t.Status == TrialStatus.StoppedByBudget).Reverse().ToList();
-            for (int i = 0; i < promoted.Count && Left() > options.TimeBudget * 0.1; i++)
-            {
-                options.CancellationToken.ThrowIfCancellationRequested();
-                Try(promoted[i].Candidate with { Name = promoted[i].Candidate.Name + "+more-time" }, Left() * 0.9 / (promoted.Count - i), resume: true);
-            }
+                .Where(t => t.Status == TrialStatus.StoppedByBudget).Reverse()
+                .Select(t => t.Candidate with { Name = t.Candidate.Name + "+more-time" }).ToList();
+            ShareTheRest(promoted, resume: true, _ => Left() > options.TimeBudget * 0.1);
             // Time left over (the trials ended early): the reserves share it, as long as each gets a tenth of the budget.
-            for (int i = 0; i < reserves.Count && Left() / (reserves.Count - i) > options.TimeBudget * 0.1; i++)
-            {
-                options.CancellationToken.ThrowIfCancellationRequested();
-                Try(reserves[i], Left() * 0.9 / (reserves.Count - i), resume: false);
-            }
+            ShareTheRest(reserves, resume: false, waiting => Left() / waiting > options.TimeBudget * 0.1);
         }
         catch (OperationCanceledException) when (options.CancellationToken.IsCancellationRequested)
         {

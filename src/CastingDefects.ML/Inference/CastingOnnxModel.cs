@@ -178,9 +178,12 @@ public sealed class CastingOnnxModel : IDisposable
     public static CastingOnnxModel Load(byte[] fileBytes, string source, int? intraOpThreads = null)
     {
         ArgumentNullException.ThrowIfNull(fileBytes);
-        byte[] onnx = fileBytes.Length >= 4 && fileBytes[0] == (byte)'P' && fileBytes[1] == (byte)'K' ? OnnxInsideModelZip(fileBytes, source) : fileBytes;
-        return new CastingOnnxModel(onnx, intraOpThreads, source);
+        return new CastingOnnxModel(Network(fileBytes, source), intraOpThreads, source);
     }
+
+    /// <summary>The ONNX network of a model file's bytes: the network inside a model .zip (told by its signature), or the bytes themselves.</summary>
+    internal static byte[] Network(byte[] fileBytes, string source) =>
+        fileBytes.Length >= 4 && fileBytes[0] == (byte)'P' && fileBytes[1] == (byte)'K' ? OnnxInsideModelZip(fileBytes, source) : fileBytes;
 
     /// <summary>The ONNX network ML.NET stored in a model .zip (its <c>OnnxModel</c> entry: a 4-byte length, then the bytes).</summary>
     internal static byte[] OnnxInsideModelZip(byte[] zipBytes, string source)

@@ -28,8 +28,7 @@ public static class SavedModelNetwork
     public static byte[] Read(string modelPath)
     {
         string full = InputFile.Require(modelPath);
-        byte[] bytes = File.ReadAllBytes(full);
-        return full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? bytes : CastingOnnxModel.OnnxInsideModelZip(bytes, $"Model file '{full}'");
+        return CastingOnnxModel.Network(File.ReadAllBytes(full), $"Model file '{full}'");
     }
 
     /// <summary>Copies the model with its network passed through <paramref name="update"/> (given the ONNX bytes).</summary>
