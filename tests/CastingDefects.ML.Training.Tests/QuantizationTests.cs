@@ -92,7 +92,12 @@ public class QuantizationTests
         float[] a = Probabilities(fp32, images), b = Probabilities(int8, images);
         Assert.Contains(a.Zip(b), p => p.First != p.Second); // it did change the arithmetic
         Assert.All(a.Zip(b), p => Assert.InRange(p.Second - p.First, -0.05f, 0.05f));
-        Assert.Equal(a.Select(p => p >= 0.5f), b.Select(p => p >= 0.5f));
+        // Verdicts: compared where the float probability is clear of the threshold by the tolerance. Closer to it (here
+        // as close as 0.024, with differences up to 0.014 on an AVX-512 VNNI CPU) another CPU's integer kernels may
+        // round the other way.
+        var clear = a.Zip(b).Where(p => Math.Abs(p.First - 0.5f) > 0.05f).ToList();
+        Assert.True(clear.Count >= a.Length / 2, $"only {clear.Count} of {a.Length} images are clear of the threshold");
+        Assert.Equal(clear.Select(p => p.First >= 0.5f), clear.Select(p => p.Second >= 0.5f));
     }
 
     /// <summary>
