@@ -5,6 +5,7 @@ using CastingDefects.ML.Training.Augmentation;
 using CastingDefects.ML.Training.Callbacks;
 using CastingDefects.ML.Training.Data;
 using CastingDefects.ML.Training.Models;
+using CastingDefects.ML.Training.Runtime;
 using TorchSharp;
 using OptimizerHelper = TorchSharp.Modules.OptimizerHelper;
 using static TorchSharp.torch;
@@ -100,6 +101,7 @@ internal sealed class Trainer
                 var indices = order.AsSpan(b * _options.BatchSize, Math.Min(_options.BatchSize, train.Count - b * _options.BatchSize)).ToArray();
                 var (x, y) = train.Batch(indices);
                 if (augmenter is not null) x = augmenter.Apply(x);
+                x = ChannelsLast.Apply(x);
                 WarmUpBatchNorm(norms);
                 var logits = module.forward(x);
                 var loss = Loss(logits, y, lossWeights);
@@ -183,7 +185,7 @@ internal sealed class Trainer
         {
             using var scope = NewDisposeScope();
             var (x, _) = train.Batch(order.AsSpan(start, Math.Min(batch, samples - start)).ToArray());
-            module.forward(x);
+            module.forward(ChannelsLast.Apply(x));
         }
         foreach (var (norm, momentum) in norms)
         {
@@ -213,7 +215,7 @@ internal sealed class Trainer
             using var scope = NewDisposeScope();
             int n = Math.Min(batch, data.Count - start);
             var (x, y) = data.Batch(Enumerable.Range(start, n).ToArray());
-            var logits = module.forward(x);
+            var logits = module.forward(ChannelsLast.Apply(x));
             lossSum += Loss(logits, y, weights).item<float>() * n;
             correct += CountCorrect(logits, y);
         }

@@ -212,7 +212,7 @@ public sealed class Sequential : IDisposable
         {
             using var scope = NewDisposeScope();
             int n = Math.Min(batchSize, data.Count - start);
-            var x = data.Batch(Enumerable.Range(start, n).ToArray()).Features;
+            var x = Runtime.ChannelsLast.Apply(data.Batch(Enumerable.Range(start, n).ToArray()).Features);
             var p = Probabilities(module.forward(x));
             TensorData.ToArray(p).CopyTo(result, start * (Head == HeadKind.SoftmaxN ? Classes : 1));
         }
