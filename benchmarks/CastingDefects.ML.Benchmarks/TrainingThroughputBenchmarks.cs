@@ -8,6 +8,8 @@ namespace CastingDefects.ML.Benchmarks;
 /// <summary>
 /// Training throughput: one epoch of the paper's model (gray, batch 32, Adam) over 256 images at 300x300 and at the
 /// default training size 128x128. Reported per image (OperationsPerInvoke), so 1 / time is images per second.
+/// Run it with <c>MALLOC_ARENA_MAX=1</c> in the environment when in process: BenchmarkDotNet then runs it on a worker
+/// thread, whose glibc heap maps every activation above 64 MB afresh (see <c>NativeMathSettings</c>).
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingThroughputBenchmarks

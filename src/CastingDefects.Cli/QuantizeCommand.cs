@@ -20,11 +20,15 @@ internal static class QuantizeCommand
         var output = new Option<string>("--out") { Description = "Quantized model to write (.zip or .onnx; a .zip gets its .onnx beside it)", Required = true };
         var images = new Option<int>("--calibration-images") { Description = "Images that calibrate the activation ranges (stratified sample)", DefaultValueFactory = _ => 300 };
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights (ONNX Runtime's reduce_range): for x64 CPUs without VNNI, where 8-bit products can saturate" };
+        var method = new Option<string>("--calibration-method") { Description = "How activation ranges are chosen: minmax (nothing clipped) or percentile (keep --percentile percent of the values)", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile");
+        var percentile = new Option<double>("--percentile") { Description = "With --calibration-method percentile: the share of each activation's values its range keeps, in percent", DefaultValueFactory = _ => 99.999 };
+        var biasCorrection = new Option<bool>("--bias-correction") { Description = "Move each quantized convolution's bias by the mean difference between its float and quantized output on the calibration images (--bias-correction false to skip)", DefaultValueFactory = _ => true };
         var testFraction = new Option<double>("--test-fraction") { Description = "Test share, as given to train (0: calibrate on a sample of all images and compare on all of them)", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<int>("--seed") { Description = "Seed of the split (as given to train) and of the calibration sample", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("quantize", "Quantize a trained model to int8 (per-channel int8 weights, uint8 activations calibrated on training images, QDQ ONNX run by ONNX Runtime's integer kernels) and report accuracy, size and latency before and after.")
-            { model, data, output, images, reduceRange, testFraction, seed, json };
+            { model, data, output, images, reduceRange, method, percentile, biasCorrection, testFraction, seed, json };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -32,10 +36,13 @@ internal static class QuantizeCommand
             string modelPath = Path.GetFullPath(parse.GetValue(model)!), outPath = Path.GetFullPath(parse.GetValue(output)!), folder = parse.GetValue(data)!;
             if (outPath == modelPath) throw new ArgumentException("--out: give a new file; the float model stays as it is.");
             if (parse.GetValue(images) < 1) throw new ArgumentException($"--calibration-images {parse.GetValue(images)}: at least 1.");
+            if (parse.GetValue(percentile) is var kept and not (> 0 and <= 100)) throw new ArgumentException($"--percentile {kept}: a percentage in (0, 100].");
             if (parse.GetValue(testFraction) is var share and (< 0 or >= 1)) throw new ArgumentException($"--test-fraction {share}: a share in [0, 1).");
             OutputPaths.NotInside(outPath, "--out", folder);
             OutputPaths.WritableFile(outPath, "--out");
-            var options = new CastingQuantizationOptions { CalibrationImages = parse.GetValue(images), ReduceRange = parse.GetValue(reduceRange), Seed = parse.GetValue(seed) };
+            var options = new CastingQuantizationOptions { CalibrationImages = parse.GetValue(images), ReduceRange = parse.GetValue(reduceRange), Seed = parse.GetValue(seed),
+                CalibrationMethod = parse.GetValue(method) == "percentile" ? CalibrationMethod.Percentile : CalibrationMethod.MinMax, Percentile = parse.GetValue(percentile),
+                BiasCorrection = parse.GetValue(biasCorrection) };
 
             byte[] onnx = SavedModelNetwork.Read(modelPath);
             using var before = new CastingOnnxModel(onnx, intraOpThreads: 1, source: $"Model file '{modelPath}'");
@@ -68,6 +75,7 @@ internal static class QuantizeCommand
                 model = outPath, onnx = outPath.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? Path.ChangeExtension(outPath, ".onnx") : outPath,
                 source = modelPath, architecture = before.Architecture, calibration_images = calibration.Images.Count, test_images = paths.Count,
                 held_out = parse.GetValue(testFraction) > 0, reduce_range = options.ReduceRange,
+                calibration_method = parse.GetValue(method), percentile = options.CalibrationMethod == CalibrationMethod.Percentile ? options.Percentile : (double?)null, bias_correction = options.BiasCorrection,
                 accuracy_before = scoreBefore.Accuracy, accuracy_after = scoreAfter.Accuracy,
                 defect_recall_before = scoreBefore.Recall, defect_recall_after = scoreAfter.Recall,
                 auc_before = scoreBefore.Auc, auc_after = scoreAfter.Auc,

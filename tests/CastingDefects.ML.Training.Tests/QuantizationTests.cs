@@ -118,6 +118,115 @@ public class QuantizationTests
         Assert.Equal(5, graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Int8 && t.Dims.Count == 4));
     }
 
+    /// <summary>
+    /// Percentile calibration: every activation's range is at most its MinMax range (a clipped range gives a finer
+    /// step), some are clipped at 99 %, the image input keeps its exact 1/255 steps, the integer weights are the same,
+    /// and the network still predicts as the float one.
+    /// </summary>
+    [Fact]
+    public void Percentile_calibration_narrows_activation_ranges_and_keeps_the_input_exact()
+    {
+        using var dir = new TempDir();
+        var (model, _, images) = TrainedPaper(dir, grayscale: false); // RGB: the input is quantized too
+        using var _ = model;
+        byte[] fp32 = model.ToOnnx(threshold: 0.5f);
+        var minMax = ModelProto.Parser.ParseFrom(OnnxQuantizer.Quantize(fp32, images)).Graph;
+        byte[] int8 = OnnxQuantizer.Quantize(fp32, images, new CastingQuantizationOptions { CalibrationMethod = CalibrationMethod.Percentile, Percentile = 99 });
+        var percentile = ModelProto.Parser.ParseFrom(int8).Graph;
+
+        static Dictionary<string, float> ActivationScales(GraphProto graph) => graph.Node.Where(n => n.OpType == "QuantizeLinear")
+            .ToDictionary(n => n.Output[0], n => Floats(graph.Initializer.Single(t => t.Name == n.Input[1]))[0]);
+        var wide = ActivationScales(minMax);
+        var narrow = ActivationScales(percentile);
+        Assert.Equal(wide.Keys.Order(), narrow.Keys.Order());
+        Assert.All(wide, w => Assert.True(narrow[w.Key] <= w.Value, $"{w.Key}: {narrow[w.Key]} > {w.Value}"));
+        Assert.Contains(wide, w => narrow[w.Key] < w.Value * 0.99f);
+        Assert.Equal(1f / 255, narrow.Single(s => s.Key.StartsWith(OnnxContract.InputName + "__", StringComparison.Ordinal)).Value, 7);
+        Assert.Equal(minMax.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Int8).Select(t => t.RawData),
+            percentile.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Int8).Select(t => t.RawData));
+
+        float[] a = Probabilities(fp32, images), b = Probabilities(int8, images);
+        Assert.All(a.Zip(b), p => Assert.InRange(p.Second - p.First, -0.1f, 0.1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OnnxQuantizer.Quantize(fp32, images, new CastingQuantizationOptions { CalibrationMethod = CalibrationMethod.Percentile, Percentile = 0 }));
+    }
+
+    /// <summary>The per-channel means of <paramref name="tensors"/> (N x C x H x W, or N x C) over <paramref name="images"/>, run without graph fusions.</summary>
+    private static double[][] ChannelMeans(byte[] onnx, string[] tensors, float[][] images)
+    {
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        model.Graph.Output.Clear();
+        foreach (var t in tensors) model.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } });
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC };
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), options);
+        int side = (int)Math.Sqrt(images[0].Length);
+        using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(images.SelectMany(i => i).ToArray(), [images.Length, 1, side, side]);
+        using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [OnnxContract.InputName], [input], tensors);
+        return results.Select(r =>
+        {
+            float[] values = r.GetTensorDataAsSpan<float>().ToArray();
+            long[] shape = r.GetTensorTypeAndShape().Shape;
+            int channels = (int)shape[1], plane = shape.Length == 4 ? (int)(shape[2] * shape[3]) : 1;
+            var means = new double[channels];
+            for (int i = 0; i < values.Length; i++) means[i / plane % channels] += values[i];
+            return means.Select(m => m / (values.Length / channels)).ToArray();
+        }).ToArray();
+    }
+
+    /// <summary>
+    /// Bias correction (the default): in the corrected network every integer convolution's output and the float head's
+    /// (its Dense layers, the logit last) have the float network's channel means on the calibration images (to the int32
+    /// bias's rounding), where plain rounding shifted them; only the biases differ from the uncorrected network (same
+    /// int8 weights, same activation scales).
+    /// </summary>
+    [Fact]
+    public void Bias_correction_gives_each_integer_convolution_the_float_channel_means()
+    {
+        using var dir = new TempDir();
+        var (model, _, images) = TrainedPaper(dir, grayscale: true);
+        using var _ = model;
+        byte[] fp32 = model.ToOnnx(threshold: 0.5f);
+        byte[] plain = OnnxQuantizer.Quantize(fp32, images, new CastingQuantizationOptions { BiasCorrection = false });
+        byte[] corrected = OnnxQuantizer.Quantize(fp32, images); // the default
+        var plainGraph = ModelProto.Parser.ParseFrom(plain).Graph;
+        var correctedGraph = ModelProto.Parser.ParseFrom(corrected).Graph;
+
+        // The four integer convolutions' outputs (before their ReLU) and the two Dense layers' (the logit last), named as
+        // in the float graph.
+        string[] outputs = [.. correctedGraph.Node.Where(n => n.OpType == "Conv" && n.Input[1].EndsWith("__dequantized", StringComparison.Ordinal)).Select(n => n.Output[0]),
+            .. correctedGraph.Node.Where(n => n.OpType == "Gemm").Select(n => n.Output[0])];
+        Assert.Equal(6, outputs.Length);
+        double[][] want = ChannelMeans(fp32, outputs, images), before = ChannelMeans(plain, outputs, images), after = ChannelMeans(corrected, outputs, images);
+        double shiftBefore = 0;
+        for (int k = 0; k < outputs.Length; k++)
+            for (int c = 0; c < want[k].Length; c++)
+            {
+                Assert.True(Math.Abs(after[k][c] - want[k][c]) <= 2e-3 * (1 + Math.Abs(want[k][c])), $"{outputs[k]} channel {c}: {after[k][c]} against {want[k][c]}");
+                shiftBefore = Math.Max(shiftBefore, Math.Abs(before[k][c] - want[k][c]) / (1 + Math.Abs(want[k][c])));
+            }
+        Assert.True(shiftBefore > 1e-2, $"plain rounding shifted no channel mean ({shiftBefore})"); // there was something to correct
+
+        static List<(string Name, Google.Protobuf.ByteString Raw)> Tensors(GraphProto g, bool biases) => g.Initializer
+            .Where(t => (t.Name.EndsWith("__int32", StringComparison.Ordinal) || t.Name.EndsWith("_B", StringComparison.Ordinal) || t.Name.EndsWith("__corrected", StringComparison.Ordinal)) == biases).Select(t => (t.Name, t.RawData)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        Assert.Equal(Tensors(plainGraph, biases: false), Tensors(correctedGraph, biases: false));
+        Assert.NotEqual(Tensors(plainGraph, biases: true), Tensors(correctedGraph, biases: true));
+    }
+
+    /// <summary><see cref="CastingQuantizationOptions.NodesToExclude"/>: the named convolution keeps its float weights, the others are quantized.</summary>
+    [Fact]
+    public void Excluded_nodes_stay_float()
+    {
+        using var model = CastingArchitectures.Paper(grayscale: true, imageSize: 64);
+        model.Build(seed: 1);
+        byte[] fp32 = model.ToOnnx();
+        string second = ModelProto.Parser.ParseFrom(fp32).Graph.Node.Where(n => n.OpType == "Conv").ElementAt(1).Name;
+        var random = new Random(2);
+        float[][] images = [.. Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, 64 * 64).Select(_ => (float)random.NextDouble()).ToArray())];
+        var graph = ModelProto.Parser.ParseFrom(OnnxQuantizer.Quantize(fp32, images, new CastingQuantizationOptions { NodesToExclude = [second] })).Graph;
+        var convolutions = graph.Node.Where(n => n.OpType == "Conv").ToList();
+        Assert.Equal(["conv2d_W", "conv2d_1_W"], convolutions.Take(2).Select(c => c.Input[1])); // the first (too shallow) and the excluded one
+        Assert.All(convolutions.Skip(2), c => Assert.EndsWith("__dequantized", c.Input[1]));
+    }
+
     /// <summary>A residual network: the additions of its blocks are quantized (both inputs are), and it still predicts as in float.</summary>
     [Fact]
     public void Resnet18_residual_additions_are_quantized()
@@ -173,6 +282,7 @@ public class QuantizationTests
         using var json = JsonDocument.Parse(qOut);
         var root = json.RootElement;
         Assert.Equal(16, root.GetProperty("calibration_images").GetInt32());
+        Assert.True(root.GetProperty("bias_correction").GetBoolean()); // the default
         Assert.Equal(8, root.GetProperty("test_images").GetInt32()); // 20 % of 2 x 20
         Assert.True(root.GetProperty("same_verdict").GetDouble() >= 7 / 8.0, qOut);
         Assert.InRange(root.GetProperty("accuracy_after").GetDouble() - root.GetProperty("accuracy_before").GetDouble(), -0.125, 0.125);
@@ -195,6 +305,9 @@ public class QuantizationTests
         var (badCode, _, badErr) = CliProcess.Run("quantize", "--model", model, "--data", data, "--out", dir.Combine("x.zip"), "--calibration-images", "0");
         Assert.Equal(1, badCode);
         Assert.Contains("--calibration-images 0", badErr);
+        (badCode, _, badErr) = CliProcess.Run("quantize", "--model", model, "--data", data, "--out", dir.Combine("x.zip"), "--calibration-method", "percentile", "--percentile", "0");
+        Assert.Equal(1, badCode);
+        Assert.Contains("--percentile 0", badErr);
         (badCode, _, badErr) = CliProcess.Run("quantize", "--model", model, "--data", data, "--out", model);
         Assert.Equal(1, badCode);
         Assert.Contains("--out", badErr);

@@ -12,8 +12,9 @@ namespace CastingDefects.ML.Quantization;
 /// its output or the output of the ReLU that follows it, max-pooling and residual additions between them) a
 /// QuantizeLinear / DequantizeLinear pair with a uint8 scale and zero point calibrated on images. ONNX Runtime fuses
 /// these patterns into its integer kernels (QLinearConv, uint8 max pooling, QLinearAdd), with VNNI where the CPU has it.
-/// The dense head, the sigmoid or softmax, the threshold and a Grad-CAM or anomaly map stay in float.
-/// The input keeps its contract (<see cref="OnnxContract"/>): float [N, C, H, W] in [0, 1], whose uint8 scale is 1/255,
+/// The dense head, the sigmoid or softmax, the threshold and a Grad-CAM or anomaly map stay in float. By default the
+/// biases are then corrected (<see cref="CastingQuantizationOptions.BiasCorrection"/>) so that rounding does not shift
+/// channel means or logits. The input keeps its contract (<see cref="OnnxContract"/>): float [N, C, H, W] in [0, 1], whose uint8 scale is 1/255,
 /// exact for 8-bit images.
 /// </summary>
 public static class OnnxQuantizer
@@ -43,16 +44,52 @@ public static class OnnxQuantizer
         long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
         if (opset < MinimumOpset) throw new InvalidDataException($"The network uses ONNX opset {opset}; int8 quantization needs {MinimumOpset} or later.");
 
-        var plan = QdqPlan.Create(model.Graph);
+        var plan = QdqPlan.Create(model.Graph, options.NodesToExclude);
         if (plan.Convolutions.Count == 0) throw new InvalidDataException("The network has no convolution with constant weights: there is nothing to quantize.");
-        var ranges = ActivationCalibration.MinMax(model, plan.Calibrated, calibrationImages, options.CalibrationBatchSize);
+        var images = options.BiasCorrection ? calibrationImages.ToList() : calibrationImages;
+        var ranges = ActivationCalibration.Ranges(model, plan.Calibrated, images, options);
         var inputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var name in plan.Calibrated.Where(inputs.Contains))
             ranges[name] = (Math.Min(0, ranges[name].Min), Math.Max(1, ranges[name].Max)); // the image contract: [0, 1] in steps of 1/255
-        return Rewrite(model, plan, ranges, options).ToByteArray();
+        var corrections = new Dictionary<NodeProto, double[]>(ReferenceEqualityComparer.Instance);
+        var quantized = Rewrite(model, plan, ranges, options, corrections);
+        if (options.BiasCorrection) quantized = CorrectBiases(model, plan, ranges, options, (IReadOnlyCollection<float[]>)images, corrections, quantized);
+        return quantized.ToByteArray();
     }
 
-    private static ModelProto Rewrite(ModelProto source, QdqPlan plan, Dictionary<string, (float Min, float Max)> ranges, CastingQuantizationOptions options)
+    /// <summary>
+    /// Empirical bias correction: the output of each quantized convolution (before its activation) and of each float
+    /// Gemm behind them (the head) is averaged per channel over the calibration images in the float network and in the
+    /// quantized one, and the difference is added to the node's bias, so that rounding does not shift the channels'
+    /// means (nor, at the end, the logits). One node after the other in graph order, each measured with the
+    /// corrections upstream of it in place (ONNX Runtime runs only the part of the graph a measurement needs).
+    /// </summary>
+    private static ModelProto CorrectBiases(ModelProto model, QdqPlan plan, Dictionary<string, (float Min, float Max)> ranges, CastingQuantizationOptions options,
+        IReadOnlyCollection<float[]> images, Dictionary<NodeProto, double[]> corrections, ModelProto quantized)
+    {
+        var nodes = model.Graph.Node.SkipWhile(n => !plan.Convolutions.Contains(n)).Where(n => plan.Convolutions.Contains(n) || IsCorrectableGemm(model.Graph, n)).ToList();
+        // A node's output keeps its name in the quantized graph unless it is quantized itself (then it is renamed).
+        string QuantizedName(NodeProto node) => plan.Quantized.Contains(node.Output[0]) ? node.Output[0] + FloatSuffix : node.Output[0];
+        var gemms = nodes.Where(n => n.OpType == "Gemm").Select(n => n.Output[0]).ToHashSet(StringComparer.Ordinal);
+        var reference = ActivationCalibration.ChannelMeans(model, nodes.Select(c => c.Output[0]).ToList(), images, options.CalibrationBatchSize, unpooled: gemms);
+        foreach (var node in nodes)
+        {
+            string name = QuantizedName(node);
+            double[] want = reference[node.Output[0]], got = ActivationCalibration.ChannelMeans(quantized, [name], images, options.CalibrationBatchSize, unpooled: gemms)[name];
+            corrections[node] = want.Zip(got, (w, g) => w - g).ToArray();
+            quantized = Rewrite(model, plan, ranges, options, corrections);
+        }
+        return quantized;
+    }
+
+    /// <summary>A Gemm whose weights and bias (C) are constant float initializers.</summary>
+    private static bool IsCorrectableGemm(GraphProto graph, NodeProto node) =>
+        node.OpType == "Gemm" && node.Input.Count == 3 && node.Input.Skip(1).All(i => graph.Initializer.Any(t => t.Name == i && t.DataType == (int)TensorProto.Types.DataType.Float));
+
+    private const string FloatSuffix = "__float";
+
+    private static ModelProto Rewrite(ModelProto source, QdqPlan plan, Dictionary<string, (float Min, float Max)> ranges, CastingQuantizationOptions options,
+        IReadOnlyDictionary<NodeProto, double[]> biasCorrections)
     {
         var model = source.Clone();
         var graph = model.Graph;
@@ -94,16 +131,32 @@ public static class OnnxQuantizer
                 var weight = initializers[original.Input[1]];
                 float[] weightScales = WeightDequantization(graph, weight, options.ReduceRange, out string weightName);
                 node.Input[1] = weightName;
-                if (node.Input.Count > 2 && node.Input[2].Length > 0)
-                    node.Input[2] = BiasDequantization(graph, initializers[original.Input[2]], weightScales.Select(s => s * inputScale).ToArray());
+                bool hasBias = node.Input.Count > 2 && node.Input[2].Length > 0;
+                biasCorrections.TryGetValue(original, out var correction);
+                if (hasBias || correction is not null)
+                {
+                    float[] bias = hasBias ? TensorFloats(initializers[original.Input[2]]) : new float[weightScales.Length];
+                    if (correction is not null)
+                        for (int c = 0; c < bias.Length; c++) bias[c] = (float)(bias[c] + correction[c]);
+                    string dequantized = BiasDequantization(graph, hasBias ? original.Input[2] : original.Output[0] + "_bias", bias, weightScales.Select(s => s * inputScale).ToArray());
+                    if (node.Input.Count > 2) node.Input[2] = dequantized;
+                    else node.Input.Add(dequantized);
+                }
+            }
+            else if (original.OpType == "Gemm" && biasCorrections.TryGetValue(original, out var shift))
+            {
+                float[] c = TensorFloats(initializers[original.Input[2]]);
+                var bias = new float[shift.Length];
+                for (int k = 0; k < bias.Length; k++) bias[k] = (float)((c.Length == 1 ? c[0] : c[k]) + shift[k]);
+                node.Input[2] = Add(graph, Floats(original.Input[2] + "__corrected", bias));
             }
             var quantizedOutputs = node.Output.Where(plan.Quantized.Contains).ToList();
             for (int i = 0; i < node.Output.Count; i++)
-                if (plan.Quantized.Contains(node.Output[i])) node.Output[i] += "__float";
+                if (plan.Quantized.Contains(node.Output[i])) node.Output[i] += FloatSuffix;
             graph.Node.Add(node);
             foreach (var output in quantizedOutputs)
             {
-                string value = output + "__float";
+                string value = output + FloatSuffix;
                 if (plan.Guarded.Contains(output))
                 {
                     graph.Node.Add(Node("Relu", [value], output + "__guarded"));
@@ -146,9 +199,8 @@ public static class OnnxQuantizer
     }
 
     /// <summary>Adds the int32 bias (scale = input scale x weight scale, zero point 0, as QLinearConv takes it) and its DequantizeLinear.</summary>
-    private static string BiasDequantization(GraphProto graph, TensorProto bias, float[] scales)
+    private static string BiasDequantization(GraphProto graph, string name, float[] b, float[] scales)
     {
-        float[] b = TensorFloats(bias);
         var q = new byte[b.Length * 4];
         for (int c = 0; c < b.Length; c++)
         {
@@ -156,10 +208,10 @@ public static class OnnxQuantizer
             int v = (int)Math.Clamp(Math.Round((double)b[c] / scales[c]), int.MinValue, int.MaxValue);
             BitConverter.TryWriteBytes(q.AsSpan(c * 4), v);
         }
-        string values = Add(graph, Bytes(bias.Name + "__int32", TensorProto.Types.DataType.Int32, q, [b.Length]));
-        string s = Add(graph, Floats(bias.Name + "__scale", scales));
-        string z = Add(graph, Bytes(bias.Name + "__zero_point", TensorProto.Types.DataType.Int32, new byte[b.Length * 4], [b.Length]));
-        string dequantized = bias.Name + "__dequantized";
+        string values = Add(graph, Bytes(name + "__int32", TensorProto.Types.DataType.Int32, q, [b.Length]));
+        string s = Add(graph, Floats(name + "__scale", scales));
+        string z = Add(graph, Bytes(name + "__zero_point", TensorProto.Types.DataType.Int32, new byte[b.Length * 4], [b.Length]));
+        string dequantized = name + "__dequantized";
         graph.Node.Add(Node("DequantizeLinear", [values, s, z], dequantized, axis: 0));
         return dequantized;
     }

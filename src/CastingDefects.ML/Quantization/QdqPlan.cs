@@ -43,7 +43,7 @@ internal sealed class QdqPlan
     public IReadOnlyCollection<string> Calibrated => Quantized.Where(t => !SharesWith.ContainsKey(t)).ToList();
 
     /// <summary>Plans the quantization of <paramref name="graph"/>.</summary>
-    public static QdqPlan Create(GraphProto graph)
+    public static QdqPlan Create(GraphProto graph, IReadOnlyCollection<string>? nodesToExclude = null)
     {
         var plan = new QdqPlan();
         var constants = graph.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Float).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
@@ -57,7 +57,8 @@ internal sealed class QdqPlan
         string Activated(string tensor) =>
             !outputs.Contains(tensor) && consumers.TryGetValue(tensor, out var c) && c is [{ OpType: "Relu" } relu] ? relu.Output[0] : tensor;
 
-        foreach (var node in graph.Node)
+        var excluded = new HashSet<string>(nodesToExclude ?? [], StringComparer.Ordinal);
+        foreach (var node in graph.Node.Where(n => !excluded.Contains(n.Name)))
         {
             switch (node.OpType)
             {
