@@ -58,6 +58,9 @@ public class ChannelsLastTests
         float[] ga = gradNchw.contiguous().data<float>().ToArray(), gb = gradNhwc.contiguous().data<float>().ToArray();
         double scale = ga.Max(v => Math.Abs(v));
         Assert.True(scale > 0, "the first convolution got no gradient");
-        for (int i = 0; i < ga.Length; i++) Assert.True(Math.Abs(ga[i] - gb[i]) <= 1e-3 * scale, $"gradient {i}: {ga[i]} vs {gb[i]}");
+        // The gradient reaches the first convolution through BatchNormalization's batch statistics, whose backward pass
+        // subtracts means of nearly equal terms: the summation order moves it by up to 0.4 % of its largest value
+        // (measured on a clean clone, RGB); a layout error would change it entirely.
+        for (int i = 0; i < ga.Length; i++) Assert.True(Math.Abs(ga[i] - gb[i]) <= 2e-2 * scale, $"gradient {i}: {ga[i]} vs {gb[i]}");
     }
 }
