@@ -41,6 +41,9 @@ public abstract class BatchPredictor : IDisposable
         return Quantization.OnnxQuantizer.Quantize(onnx, images);
     }
 
+    /// <summary>Runs an exported classifier as <see cref="CastingOnnxModel"/> runs it (without a heatmap's nodes) and returns its probabilities.</summary>
+    public static BatchPredictor Onnx(byte[] onnx, int threads) => new OnnxRuntimePredictor(onnx, threads);
+
     /// <summary>Runs any single-input ONNX graph (for example <see cref="ComputeFloor.ConvolutionsOnly"/>) and returns its first output.</summary>
     public static BatchPredictor Raw(byte[] onnx, int threads) => new RawOnnxPredictor(onnx, threads);
 

@@ -100,15 +100,15 @@ public static class LatencyBenchmark
     }
 
     /// <summary>
-    /// Batch-1 latency of an exported classifier (any ONNX graph with the library's input) on ONNX Runtime with
-    /// <paramref name="threads"/> threads, for inputs of <paramref name="imageSize"/> pixels wide and
+    /// Batch-1 latency of an exported classifier (the library's ONNX contract) on ONNX Runtime with
+    /// <paramref name="threads"/> threads, run as <see cref="Inference.CastingOnnxModel"/> runs it (a Grad-CAM heatmap's nodes left out), for inputs of <paramref name="imageSize"/> pixels wide and
     /// <paramref name="height"/> high (default square); the plan gives the time budget and the minimum runs (default:
     /// 2 s, 5 runs).
     /// </summary>
     public static LatencyResult MeasureOnnx(string name, byte[] onnx, int channels, int imageSize, int threads = 1, BenchmarkPlan? plan = null, int? height = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
-        using var predictor = BatchPredictor.Raw(onnx, threads);
+        using var predictor = BatchPredictor.Onnx(onnx, threads);
         return Measure(name, "onnxruntime", predictor, channels, imageSize, 1, threads, plan ?? new BenchmarkPlan(), height ?? imageSize);
     }
 

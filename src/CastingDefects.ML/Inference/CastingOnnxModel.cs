@@ -13,23 +13,29 @@ public sealed class CastingOnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
 
+    /// <summary>The whole network, heatmap included, loaded on the first heatmap asked for when <see cref="_session"/> runs a pruned copy.</summary>
+    private readonly Lazy<InferenceSession>? _explainer;
+
     /// <summary>Loads the model from ONNX bytes; <paramref name="intraOpThreads"/> null lets ONNX Runtime choose.</summary>
     public CastingOnnxModel(byte[] model, int? intraOpThreads = null, string source = "ONNX model")
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (intraOpThreads is { } t) { options.IntraOpNumThreads = t; options.InterOpNumThreads = 1; }
-        // Idle ONNX Runtime workers would otherwise spin between runs and take the cores image decoding needs
-        // (PredictFiles alternates the two): measured 1,090 images/s with spinning, 1,650 without (128x128, 2 cores).
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // A classifier exported with its Grad-CAM heatmap predicts on a copy without the heatmap's nodes, which ONNX
+        // Runtime would otherwise run on every prediction; the whole network serves heatmaps, loaded when first needed.
+        byte[]? predictor = null;
         try
         {
-            _session = new InferenceSession(model, options);
+            var proto = Onnx.ModelProto.Parser.ParseFrom(model);
+            bool anomaly = proto.MetadataProps.Any(p => p.Key == OnnxContract.TaskKey && p.Value == OnnxContract.AnomalyTask);
+            if (!anomaly && proto.Graph.Output.Any(o => o.Name == OnnxContract.HeatmapName))
+                predictor = OnnxOutputPruning.Keep(proto, proto.Graph.Output.Select(o => o.Name).Where(n => n != OnnxContract.HeatmapName).ToHashSet(StringComparer.Ordinal));
         }
-        catch (OnnxRuntimeException e)
+        catch (Google.Protobuf.InvalidProtocolBufferException)
         {
-            throw new InvalidDataException($"{source} is not a valid ONNX model: {e.Message}", e);
+            // Not ONNX: ONNX Runtime says so below, in its own words.
         }
+        _session = CreateSession(predictor ?? model, intraOpThreads, source);
+        if (predictor is not null) _explainer = new Lazy<InferenceSession>(() => CreateSession(model, intraOpThreads, source));
         var meta = _session.ModelMetadata.CustomMetadataMap;
         int Get(string key) => meta.TryGetValue(key, out var v) && int.TryParse(v, CultureInfo.InvariantCulture, out int i)
             ? i : throw new InvalidDataException($"{source} has no '{key}' metadata: it was not exported by CastingDefects.ML.");
@@ -43,7 +49,7 @@ public sealed class CastingOnnxModel : IDisposable
             ? classes.Split('|') : [];
         _tile = intraOpThreads == 1 ? Math.Max(1, PixelsPerCallOnOneThread / (Image.Width * Image.Height)) : int.MaxValue;
         _heatmapOutput = IsAnomalyDetector ? OnnxContract.AnomalyMapName
-            : _session.OutputMetadata.ContainsKey(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName : null;
+            : _explainer is not null || _session.OutputMetadata.ContainsKey(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName : null;
     }
 
     private readonly string? _heatmapOutput;
@@ -87,7 +93,8 @@ public sealed class CastingOnnxModel : IDisposable
         using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, Image.Channels, Image.Height, Image.Width]);
         using var runOptions = new RunOptions();
         string probabilityOutput = Classes.Count > 0 ? OnnxContract.ScoresName : OnnxContract.ProbabilityName;
-        using var outputs = _session.Run(runOptions, [OnnxContract.InputName], [input],
+        var session = heatmapOutput is not null && _explainer is not null ? _explainer.Value : _session;
+        using var outputs = session.Run(runOptions, [OnnxContract.InputName], [input],
             heatmapOutput is null ? [probabilityOutput] : [probabilityOutput, heatmapOutput]);
         var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         if (heatmapOutput is null) return (probabilities, null);
@@ -333,6 +340,27 @@ public sealed class CastingOnnxModel : IDisposable
         return results;
     }
 
+    private static InferenceSession CreateSession(byte[] model, int? intraOpThreads, string source)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (intraOpThreads is { } t) { options.IntraOpNumThreads = t; options.InterOpNumThreads = 1; }
+        // Idle ONNX Runtime workers would otherwise spin between runs and take the cores image decoding needs
+        // (PredictFiles alternates the two): measured 1,090 images/s with spinning, 1,650 without (128x128, 2 cores).
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        try
+        {
+            return new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"{source} is not a valid ONNX model: {e.Message}", e);
+        }
+    }
+
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        if (_explainer is { IsValueCreated: true }) _explainer.Value.Dispose();
+    }
 }
