@@ -22,18 +22,7 @@ public sealed class CastingOnnxModel : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         // A classifier exported with its Grad-CAM heatmap predicts on a copy without the heatmap's nodes, which ONNX
         // Runtime would otherwise run on every prediction; the whole network serves heatmaps, loaded when first needed.
-        byte[]? predictor = null;
-        try
-        {
-            var proto = Onnx.ModelProto.Parser.ParseFrom(model);
-            bool anomaly = proto.MetadataProps.Any(p => p.Key == OnnxContract.TaskKey && p.Value == OnnxContract.AnomalyTask);
-            if (!anomaly && proto.Graph.Output.Any(o => o.Name == OnnxContract.HeatmapName))
-                predictor = OnnxOutputPruning.Keep(proto, proto.Graph.Output.Select(o => o.Name).Where(n => n != OnnxContract.HeatmapName).ToHashSet(StringComparer.Ordinal));
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException)
-        {
-            // Not ONNX: ONNX Runtime says so below, in its own words.
-        }
+        byte[]? predictor = OnnxOutputPruning.Without(model, OnnxContract.HeatmapName);
         _session = CreateSession(predictor ?? model, intraOpThreads, source);
         if (predictor is not null) _explainer = new Lazy<InferenceSession>(() => CreateSession(model, intraOpThreads, source));
         var meta = _session.ModelMetadata.CustomMetadataMap;
