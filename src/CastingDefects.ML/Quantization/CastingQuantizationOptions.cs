@@ -32,7 +32,7 @@ public sealed class CastingQuantizationOptions
     /// each quantized convolution, and of each float Gemm behind them (the head), is moved, one node after the other,
     /// by the per-channel difference between its float and its quantized output averaged over the calibration images,
     /// so that rounding does not shift the channels' means nor the logits. Costs one run over the calibration images
-    /// per convolution (ResNet18, 300 images: about 3 minutes). Default true.
+    /// per convolution (ResNet18 transfer, 300 images: 299 s for the whole quantization against 69 s without). Default true.
     /// </summary>
     public bool BiasCorrection { get; set; } = true;
 

@@ -51,9 +51,9 @@ public static class OnnxQuantizer
         var inputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var name in plan.Calibrated.Where(inputs.Contains))
             ranges[name] = (Math.Min(0, ranges[name].Min), Math.Max(1, ranges[name].Max)); // the image contract: [0, 1] in steps of 1/255
-        var corrections = new Dictionary<NodeProto, double[]>(ReferenceEqualityComparer.Instance);
-        var quantized = Rewrite(model, plan, ranges, options, corrections);
-        if (options.BiasCorrection) quantized = CorrectBiases(model, plan, ranges, options, (IReadOnlyCollection<float[]>)images, corrections, quantized);
+        var quantized = options.BiasCorrection
+            ? CorrectBiases(model, plan, ranges, options, (IReadOnlyCollection<float[]>)images)
+            : Rewrite(model, plan, ranges, options, new Dictionary<NodeProto, double[]>(ReferenceEqualityComparer.Instance));
         return quantized.ToByteArray();
     }
 
@@ -65,8 +65,10 @@ public static class OnnxQuantizer
     /// corrections upstream of it in place (ONNX Runtime runs only the part of the graph a measurement needs).
     /// </summary>
     private static ModelProto CorrectBiases(ModelProto model, QdqPlan plan, Dictionary<string, (float Min, float Max)> ranges, CastingQuantizationOptions options,
-        IReadOnlyCollection<float[]> images, Dictionary<NodeProto, double[]> corrections, ModelProto quantized)
+        IReadOnlyCollection<float[]> images)
     {
+        var corrections = new Dictionary<NodeProto, double[]>(ReferenceEqualityComparer.Instance);
+        var quantized = Rewrite(model, plan, ranges, options, corrections);
         var nodes = model.Graph.Node.SkipWhile(n => !plan.Convolutions.Contains(n)).Where(n => plan.Convolutions.Contains(n) || IsCorrectableGemm(model.Graph, n)).ToList();
         // A node's output keeps its name in the quantized graph unless it is quantized itself (then it is renamed).
         string QuantizedName(NodeProto node) => plan.Quantized.Contains(node.Output[0]) ? node.Output[0] + FloatSuffix : node.Output[0];
