@@ -16,6 +16,15 @@ internal static class ActivationFunctions
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
     };
 
+    /// <summary>
+    /// <see cref="Apply"/> on a tensor nobody else holds (a convolution's or a dense layer's fresh output): ReLU then
+    /// overwrites it instead of allocating a second tensor of the same size. Autograd allows it because neither layer
+    /// keeps its output for its gradient, and ReLU's gradient needs only its result. Measured on the paper's CNN at
+    /// 300x300, batch 32: one 182 MB buffer less per step for the first convolution alone.
+    /// </summary>
+    public static Tensor ApplyToFresh(Activation activation, Tensor fresh) =>
+        activation == Activation.ReLU ? nn.functional.relu(fresh, inplace: true) : Apply(activation, fresh);
+
     public static string Export(OnnxGraphBuilder graph, Activation activation, string input) => activation switch
     {
         Activation.Linear => input,

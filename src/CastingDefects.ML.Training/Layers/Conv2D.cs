@@ -206,7 +206,7 @@ public sealed class Conv2D : Layer, IHasActivation, IChannelPrunable, IFoldingCo
         public override Tensor forward(Tensor x)
         {
             if (_pad is not null) x = nn.functional.pad(x, _pad);
-            return ActivationFunctions.Apply(_activation, Conv.forward(x));
+            return ActivationFunctions.ApplyToFresh(_activation, Conv.forward(x));
         }
     }
 }

@@ -120,6 +120,6 @@ public sealed class Dense : Layer, IHasActivation, IChannelPrunable
 
         public TorchSharp.Modules.Linear Linear { get; }
 
-        public override Tensor forward(Tensor x) => ActivationFunctions.Apply(_activation, Linear.forward(x));
+        public override Tensor forward(Tensor x) => ActivationFunctions.ApplyToFresh(_activation, Linear.forward(x));
     }
 }
