@@ -22,7 +22,7 @@ public class InferenceBenchmarks
     /// <summary>The models of <see cref="BenchmarkPlan.DefaultModels"/> (one list of architectures).</summary>
     public static IEnumerable<string> Models => BenchmarkPlan.DefaultModels;
 
-    [Params(InferenceEngine.OnnxRuntime, InferenceEngine.OnnxRuntimeInt8, InferenceEngine.MLNet, InferenceEngine.TorchSharp)]
+    [Params(InferenceEngine.OnnxRuntime, InferenceEngine.OnnxRuntimeInt8, InferenceEngine.Int8Kernels, InferenceEngine.MLNet, InferenceEngine.TorchSharp)]
     public InferenceEngine Engine { get; set; }
 
     [Params(1, 10, 50, 100, 715)]
@@ -36,7 +36,9 @@ public class InferenceBenchmarks
     {
         if (Engine == InferenceEngine.MLNet && Threads == 1) return; // not a configuration ML.NET offers
         var (network, onnx) = BenchmarkModels.Get(Model);
-        _predictor = BatchPredictor.Create(Engine, network, onnx, Threads, Path.Combine(Path.GetTempPath(), "castingdefects-bdn"));
+        try { _predictor = BatchPredictor.Create(Engine, network, onnx, Threads, Path.Combine(Path.GetTempPath(), "castingdefects-bdn")); }
+        catch (NotSupportedException) { return; } // the int8 kernels run plain convolutional networks on AVX-VNNI CPUs only
+
         _input = BenchmarkModels.RandomInput(Batch, network.InputShape.Channels, network.InputShape.Width);
     }
 

@@ -11,7 +11,7 @@ internal static class BenchmarkCommand
     {
         var quick = new Option<bool>("--quick") { Description = "A short subset: batch 1 and 10, one thread (about two minutes)" };
         var models = new Option<string[]>("--models") { Description = "Models (default: paper-gray paper mobilenetv2 nasnetmobile resnet50 resnet18)", AllowMultipleArgumentsPerToken = true };
-        var engines = new Option<string[]>("--engines") { Description = "Engines: onnxruntime onnxruntime-int8 mlnet torchsharp (default all)", AllowMultipleArgumentsPerToken = true };
+        var engines = new Option<string[]>("--engines") { Description = "Engines: onnxruntime onnxruntime-int8 int8-kernels mlnet torchsharp (default all)", AllowMultipleArgumentsPerToken = true };
         var batches = new Option<int[]>("--batches") { Description = "Batch sizes (default 1 10 50 100 715; --quick: 1 10)", AllowMultipleArgumentsPerToken = true };
         var size = new Option<int>("--image-size") { Description = "Input width and height", DefaultValueFactory = _ => 300 };
         var output = new Option<string?>("--out") { Description = "Folder for the markdown tables (tables.md) and results.json" };
@@ -72,7 +72,7 @@ internal static class BenchmarkCommand
                 {
                     model = r.Model, engine = r.Engine, batch = r.Batch, threads = r.Threads, ms_per_image = r.MsPerImage, speedup_vs_custom = r.SpeedupVsCustom,
                     median_ms = r.MedianMs, mean_ms = r.MeanMs, runs = r.Runs, allocated_bytes_per_call = r.AllocatedBytesPerCall,
-                    speedup_vs_fp32 = r.Engine == Int8Engine && Float(results, r) is { } f ? f.MsPerImage / r.MsPerImage : (double?)null,
+                    speedup_vs_fp32 = Int8Engines.Contains(r.Engine) && Float(results, r) is { } f ? f.MsPerImage / r.MsPerImage : (double?)null,
                 }),
                 training = trainingRows.Select(t => new
                 {
@@ -123,27 +123,37 @@ internal static class BenchmarkCommand
     {
         "onnxruntime" or "ort" => InferenceEngine.OnnxRuntime,
         "onnxruntime-int8" or "int8" => InferenceEngine.OnnxRuntimeInt8,
+        "int8-kernels" or "kernels" => InferenceEngine.Int8Kernels,
         "mlnet" => InferenceEngine.MLNet,
         "torchsharp" => InferenceEngine.TorchSharp,
-        _ => throw new ArgumentException($"Unknown engine '{name}' (--engines). Available: onnxruntime, onnxruntime-int8, mlnet, torchsharp."),
+        _ => throw new ArgumentException($"Unknown engine '{name}' (--engines). Available: onnxruntime, onnxruntime-int8, int8-kernels, mlnet, torchsharp."),
     };
 
-    private static readonly string Int8Engine = LatencyBenchmark.Name(InferenceEngine.OnnxRuntimeInt8);
+    /// <summary>The int8 engines: ONNX Runtime's integer kernels and the library's.</summary>
+    private static readonly string[] Int8Engines = [LatencyBenchmark.Name(InferenceEngine.OnnxRuntimeInt8), LatencyBenchmark.Name(InferenceEngine.Int8Kernels)];
 
     /// <summary>The float ONNX Runtime row measured like <paramref name="r"/> (same model, batch and threads).</summary>
     private static LatencyResult? Float(IReadOnlyList<LatencyResult> results, LatencyResult r) =>
         results.FirstOrDefault(f => f.Engine == LatencyBenchmark.Name(InferenceEngine.OnnxRuntime) && f.Model == r.Model && f.Batch == r.Batch && f.Threads == r.Threads);
 
-    /// <summary>int8 beside fp32 on ONNX Runtime, per model, batch and threads (empty when int8 was not measured).</summary>
+    /// <summary>
+    /// int8 beside fp32, per model, batch and threads: ONNX Runtime's integer kernels and the library's, each with its
+    /// speed-up over ONNX Runtime in float (empty when no int8 engine was measured).
+    /// </summary>
     private static string Int8Table(IReadOnlyList<LatencyResult> results)
     {
-        var rows = results.Where(r => r.Engine == Int8Engine).Select(r => (Int8: r, Fp32: Float(results, r))).Where(p => p.Fp32 is not null).ToList();
+        var rows = results.Where(r => Int8Engines.Contains(r.Engine)).Select(r => (r.Model, r.Batch, r.Threads)).Distinct()
+            .Select(k => (Key: k, Fp32: results.FirstOrDefault(f => f.Engine == LatencyBenchmark.Name(InferenceEngine.OnnxRuntime) && (f.Model, f.Batch, f.Threads) == k)))
+            .Where(p => p.Fp32 is not null).ToList();
         if (rows.Count == 0) return "";
+        string Cell(LatencyResult fp32, string engine, (string, int, int) key) =>
+            results.FirstOrDefault(r => r.Engine == engine && (r.Model, r.Batch, r.Threads) == key) is { } r
+                ? System.FormattableString.Invariant($"{r.MsPerImage:F3} ({fp32.MsPerImage / r.MsPerImage:F2}x)") : "-";
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine().AppendLine("int8 (QDQ, `casting-defects quantize`) beside fp32, ONNX Runtime, ms per image (median)").AppendLine();
-        sb.AppendLine("| model | batch | threads | fp32 | int8 | speed-up |").AppendLine("|---|---|---|---|---|---|");
-        foreach (var (int8, fp32) in rows)
-            sb.AppendLine(System.FormattableString.Invariant($"| {int8.Model} | {int8.Batch} | {int8.Threads} | {fp32!.MsPerImage:F3} | {int8.MsPerImage:F3} | {fp32.MsPerImage / int8.MsPerImage:F2}x |"));
+        sb.AppendLine().AppendLine("int8 (QDQ, `casting-defects quantize`) beside fp32, ms per image (median; speed-up over fp32 ONNX Runtime)").AppendLine();
+        sb.AppendLine("| model | batch | threads | fp32 ONNX Runtime | int8 ONNX Runtime | int8 kernels |").AppendLine("|---|---|---|---|---|---|");
+        foreach (var (key, fp32) in rows)
+            sb.AppendLine(System.FormattableString.Invariant($"| {key.Model} | {key.Batch} | {key.Threads} | {fp32!.MsPerImage:F3} | {Cell(fp32, Int8Engines[0], key)} | {Cell(fp32, Int8Engines[1], key)} |"));
         return sb.ToString();
     }
 

@@ -24,8 +24,9 @@ public abstract class BatchPredictor : IDisposable
     /// <param name="workFolder">Where the ML.NET engine saves its .zip.</param>
     public static BatchPredictor Create(InferenceEngine engine, Sequential network, byte[] onnx, int threads, string workFolder) => engine switch
     {
-        InferenceEngine.OnnxRuntime => new OnnxRuntimePredictor(onnx, threads),
-        InferenceEngine.OnnxRuntimeInt8 => new OnnxRuntimePredictor(Int8(onnx, network), threads),
+        InferenceEngine.OnnxRuntime => new OnnxRuntimePredictor(onnx, threads, int8Kernels: false),
+        InferenceEngine.OnnxRuntimeInt8 => new OnnxRuntimePredictor(Int8(onnx, network), threads, int8Kernels: false),
+        InferenceEngine.Int8Kernels => new OnnxRuntimePredictor(Int8(onnx, network), threads, int8Kernels: true),
         InferenceEngine.MLNet => new MLNetPredictor(onnx, workFolder),
         InferenceEngine.TorchSharp => new TorchSharpPredictor(network, threads),
         _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, null),
@@ -41,8 +42,11 @@ public abstract class BatchPredictor : IDisposable
         return Quantization.OnnxQuantizer.Quantize(onnx, images);
     }
 
-    /// <summary>Runs an exported classifier as <see cref="CastingOnnxModel"/> runs it (without a heatmap's nodes) and returns its probabilities.</summary>
-    public static BatchPredictor Onnx(byte[] onnx, int threads) => new OnnxRuntimePredictor(onnx, threads);
+    /// <summary>
+    /// Runs an exported classifier as <see cref="CastingOnnxModel"/> runs it by default (without a heatmap's nodes; an
+    /// int8 network on the library's kernels where they run it) and returns its probabilities.
+    /// </summary>
+    public static BatchPredictor Onnx(byte[] onnx, int threads) => new OnnxRuntimePredictor(onnx, threads, int8Kernels: null);
 
     /// <summary>Runs any single-input ONNX graph (for example <see cref="ComputeFloor.ConvolutionsOnly"/>) and returns its first output.</summary>
     public static BatchPredictor Raw(byte[] onnx, int threads) => new RawOnnxPredictor(onnx, threads);
@@ -57,11 +61,28 @@ public abstract class BatchPredictor : IDisposable
     /// <summary>Releases the engine's resources.</summary>
     protected virtual void Dispose(bool disposing) { }
 
-    private sealed class OnnxRuntimePredictor(byte[] onnx, int threads) : BatchPredictor
+    /// <summary>
+    /// <see cref="CastingOnnxModel"/>; for an int8 network, int8Kernels true requires the library's kernels (refused
+    /// with <see cref="NotSupportedException"/> where they do not run it), false takes ONNX Runtime's, null the model's
+    /// default (the library's where they run it).
+    /// </summary>
+    private sealed class OnnxRuntimePredictor : BatchPredictor
     {
-        private readonly CastingOnnxModel _model = new(onnx, threads == 0 ? Environment.ProcessorCount : threads);
+        private readonly CastingOnnxModel _model;
 
-        public override InferenceEngine Engine => InferenceEngine.OnnxRuntime;
+        public OnnxRuntimePredictor(byte[] onnx, int threads, bool? int8Kernels)
+        {
+            _model = new CastingOnnxModel(onnx, threads == 0 ? Environment.ProcessorCount : threads) { UseInt8Kernels = int8Kernels ?? true };
+            if (int8Kernels == true && _model.Engine != CastingOnnxModel.Int8KernelsEngine)
+            {
+                _model.Dispose();
+                throw new NotSupportedException(Inference.Int8.Int8Network.IsAccelerated
+                    ? "the int8 kernels do not run this network (plain convolutions, pooling and a dense head only)"
+                    : "this CPU has no AVX-VNNI for the int8 kernels");
+            }
+        }
+
+        public override InferenceEngine Engine => _model.Engine == CastingOnnxModel.Int8KernelsEngine ? InferenceEngine.Int8Kernels : InferenceEngine.OnnxRuntime;
 
         public override float[] Predict(float[] pixels, int count) => _model.PredictProbabilities(pixels, count);
 

@@ -13,8 +13,8 @@ public sealed class BenchmarkPlan
     public static IReadOnlyList<string> DefaultModels { get; } =
         ["paper-gray", .. CastingDefects.ML.Training.Models.CastingArchitectures.Names.Where(n => n != "resnet18-pretrained")];
 
-    /// <summary>Engines (default all four: ONNX Runtime in float and int8, ML.NET, TorchSharp).</summary>
-    public IReadOnlyList<InferenceEngine> Engines { get; init; } = [InferenceEngine.OnnxRuntime, InferenceEngine.OnnxRuntimeInt8, InferenceEngine.MLNet, InferenceEngine.TorchSharp];
+    /// <summary>Engines (default all five: ONNX Runtime in float and int8, the library's int8 kernels, ML.NET, TorchSharp).</summary>
+    public IReadOnlyList<InferenceEngine> Engines { get; init; } = [InferenceEngine.OnnxRuntime, InferenceEngine.OnnxRuntimeInt8, InferenceEngine.Int8Kernels, InferenceEngine.MLNet, InferenceEngine.TorchSharp];
 
     /// <summary>Batch sizes (default the paper's 1, 10, 50, 100, 715).</summary>
     public IReadOnlyList<int> Batches { get; init; } = [1, 10, 50, 100, 715];

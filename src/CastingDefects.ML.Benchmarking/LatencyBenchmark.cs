@@ -16,6 +16,7 @@ public static class LatencyBenchmark
     {
         InferenceEngine.OnnxRuntime => "onnxruntime",
         InferenceEngine.OnnxRuntimeInt8 => "onnxruntime-int8",
+        InferenceEngine.Int8Kernels => "int8-kernels",
         InferenceEngine.MLNet => "mlnet",
         _ => "torchsharp",
     };
@@ -54,7 +55,14 @@ public static class LatencyBenchmark
                 foreach (var engine in plan.Engines)
                     foreach (int threads in engine == InferenceEngine.MLNet ? [0] : plan.Threads) // ML.NET's ONNX transformer uses all cores
                     {
-                        using var predictor = BatchPredictor.Create(engine, network, onnx, threads, work);
+                        BatchPredictor predictor;
+                        try { predictor = BatchPredictor.Create(engine, network, onnx, threads, work); }
+                        catch (NotSupportedException e)
+                        {
+                            log?.Invoke($"{model,-13} {Name(engine),-11} threads {ThreadLabel(threads),3}: skipped ({e.Message})");
+                            break;
+                        }
+                        using var _predictor = predictor;
                         double? perImageMs = null;
                         foreach (int batch in plan.Batches.Order())
                         {
@@ -100,16 +108,17 @@ public static class LatencyBenchmark
     }
 
     /// <summary>
-    /// Batch-1 latency of an exported classifier (the library's ONNX contract) on ONNX Runtime with
-    /// <paramref name="threads"/> threads, run as <see cref="Inference.CastingOnnxModel"/> runs it (a Grad-CAM heatmap's nodes left out), for inputs of <paramref name="imageSize"/> pixels wide and
-    /// <paramref name="height"/> high (default square); the plan gives the time budget and the minimum runs (default:
-    /// 2 s, 5 runs).
+    /// Batch-1 latency of an exported classifier (the library's ONNX contract) with <paramref name="threads"/> threads,
+    /// run as <see cref="Inference.CastingOnnxModel"/> runs it by default (a Grad-CAM heatmap's nodes left out; an int8
+    /// network on the library's kernels where they run it: the result's engine says which), for inputs of
+    /// <paramref name="imageSize"/> pixels wide and <paramref name="height"/> high (default square); the plan gives the
+    /// time budget and the minimum runs (default: 2 s, 5 runs).
     /// </summary>
     public static LatencyResult MeasureOnnx(string name, byte[] onnx, int channels, int imageSize, int threads = 1, BenchmarkPlan? plan = null, int? height = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         using var predictor = BatchPredictor.Onnx(onnx, threads);
-        return Measure(name, "onnxruntime", predictor, channels, imageSize, 1, threads, plan ?? new BenchmarkPlan(), height ?? imageSize);
+        return Measure(name, Name(predictor.Engine), predictor, channels, imageSize, 1, threads, plan ?? new BenchmarkPlan(), height ?? imageSize);
     }
 
     /// <summary>Sets <see cref="LatencyResult.SpeedupVsCustom"/>: time per image over paper-gray's on the same engine, batch and threads.</summary>

@@ -62,7 +62,17 @@ public class QuantizationTests
         Assert.Equal(OnnxQuantizer.Int8Qdq, proto.MetadataProps.Single(p => p.Key == OnnxContract.QuantizationKey).Value);
         var convolutions = graph.Node.Where(n => n.OpType == "Conv").ToList();
         Assert.Equal(5, convolutions.Count);
-        Assert.Equal("conv2d_W", convolutions[0].Input[1]); // depth 1 x 3 x 3 = 9 < 16: float
+        Assert.Equal("conv2d_W__int8_grid", convolutions[0].Input[1]); // depth 1 x 3 x 3 = 9 < 16: float, its weights on the int8 grid
+        float[] grid = Floats(graph.Initializer.Single(t => t.Name == "conv2d_W__int8_grid")), original = Floats(source.Initializer.Single(t => t.Name == "conv2d_W"));
+        for (int c = 0; c < 16; c++)
+        {
+            float step = Enumerable.Range(c * 9, 9).Max(i => Math.Abs(grid[i])) / 127;
+            for (int i = c * 9; i < c * 9 + 9; i++)
+            {
+                Assert.Equal(Math.Round(grid[i] / step), grid[i] / step, 3); // a whole number of steps
+                Assert.InRange(grid[i] - original[i], -step / 2 - 1e-6f, step / 2 + 1e-6f);
+            }
+        }
         Assert.All(convolutions.Skip(1), c => Assert.EndsWith("__dequantized", c.Input[1]));
         Assert.Equal(4, graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Int8 && t.Dims.Count == 4));
         Assert.Equal(4, graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Int32 && t.Name.EndsWith("__int32", StringComparison.Ordinal))); // the biases
@@ -223,8 +233,12 @@ public class QuantizationTests
         float[][] images = [.. Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, 64 * 64).Select(_ => (float)random.NextDouble()).ToArray())];
         var graph = ModelProto.Parser.ParseFrom(OnnxQuantizer.Quantize(fp32, images, new CastingQuantizationOptions { NodesToExclude = [second] })).Graph;
         var convolutions = graph.Node.Where(n => n.OpType == "Conv").ToList();
-        Assert.Equal(["conv2d_W", "conv2d_1_W"], convolutions.Take(2).Select(c => c.Input[1])); // the first (too shallow) and the excluded one
+        Assert.Equal(["conv2d_W__int8_grid", "conv2d_1_W"], convolutions.Take(2).Select(c => c.Input[1])); // the first (too shallow: on the int8 grid) and the excluded one
         Assert.All(convolutions.Skip(2), c => Assert.EndsWith("__dequantized", c.Input[1]));
+        // The library's int8 kernels leave a network with a convolution kept in float to ONNX Runtime (its input is not
+        // quantized either).
+        Assert.Null(Inference.Int8.Int8Network.TryCreate(OnnxQuantizer.Quantize(fp32, images, new CastingQuantizationOptions { NodesToExclude = [second] }), out string reason));
+        Assert.Contains("expected QuantizeLinear", reason);
     }
 
     /// <summary>A residual network: the additions of its blocks are quantized (both inputs are), and it still predicts as in float.</summary>
@@ -314,19 +328,64 @@ public class QuantizationTests
         Assert.False(File.Exists(dir.Combine("x.zip")));
     }
 
-    /// <summary><c>benchmark --engines onnxruntime-int8</c> gives int8 rows beside the float ones.</summary>
+    /// <summary>
+    /// The library's int8 kernels run the RGB paper CNN (its input quantized in the graph) and a three-class one
+    /// (softmax head) as ONNX Runtime's integer kernels do; ResNet18 (residual additions,
+    /// padding, strides) is left to ONNX Runtime.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 2)]
+    [InlineData(true, 3)]
+    [InlineData(false, 3)]
+    public void Int8_kernels_run_rgb_and_multiclass_paper_networks_as_onnx_runtime_does(bool grayscale, int classes)
+    {
+        using var model = CastingArchitectures.Paper(grayscale, 64, 64, classes);
+        model.Build(seed: 3);
+        byte[] fp32 = classes > 2 ? model.ToOnnx(["a", "b", "c"]) : model.ToOnnx();
+        var random = new Random(4);
+        int length = (grayscale ? 1 : 3) * 64 * 64;
+        float[][] images = [.. Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, length).Select(_ => random.Next(256) / 255f).ToArray())];
+        byte[] int8 = OnnxQuantizer.Quantize(fp32, images);
+        var network = Inference.Int8.Int8Network.TryCreate(int8, out string reason);
+        Assert.True(network is not null, reason);
+        Assert.Equal(classes > 2 ? classes : 1, network.Outputs);
+        using var runtime = new CastingOnnxModel(int8, intraOpThreads: 1) { UseInt8Kernels = false };
+        float[] expected = runtime.PredictProbabilities(images.SelectMany(i => i).ToArray(), images.Length);
+        int width = network.Outputs;
+        for (int i = 0; i < images.Length; i++)
+        {
+            float[] p = network.Probabilities(images[i]);
+            if (classes > 2) Assert.Equal(1f, p.Sum(), 5);
+            for (int k = 0; k < width; k++) Assert.InRange(p[k] - expected[i * width + k], -0.05f, 0.05f);
+        }
+
+        using var resnet = CastingArchitectures.Create("resnet18", grayscale: true, imageSize: 64);
+        resnet.Build(seed: 1);
+        byte[] residual = OnnxQuantizer.Quantize(resnet.ToOnnx(), images.Take(2).Select(i => i.AsSpan(0, 64 * 64).ToArray()));
+        Assert.Null(Inference.Int8.Int8Network.TryCreate(residual, out reason));
+        Assert.False(string.IsNullOrEmpty(reason));
+        using var onRuntime = new CastingOnnxModel(residual, intraOpThreads: 1);
+        Assert.Equal(CastingOnnxModel.OnnxRuntimeEngine, onRuntime.Engine);
+    }
+
+    /// <summary>
+    /// <c>benchmark --engines onnxruntime onnxruntime-int8 int8-kernels</c> gives int8 rows beside the float ones, each
+    /// with its speed-up over float; the kernels' row only where the CPU has AVX-VNNI (elsewhere it is skipped).
+    /// </summary>
     [Fact]
     public void Benchmark_reports_int8_rows_beside_float_ones()
     {
         using var dir = new TempDir();
-        var (code, stdout, stderr) = CliProcess.Run("benchmark", "--quick", "--models", "paper-gray", "--engines", "onnxruntime", "onnxruntime-int8",
+        var (code, stdout, stderr) = CliProcess.Run("benchmark", "--quick", "--models", "paper-gray", "--engines", "onnxruntime", "onnxruntime-int8", "int8-kernels",
             "--batches", "1", "--image-size", "64", "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         var rows = json.RootElement.GetProperty("results").EnumerateArray().ToList();
-        Assert.Equal(["onnxruntime", "onnxruntime-int8"], rows.Select(r => r.GetProperty("engine").GetString()));
-        double fp32 = rows[0].GetProperty("ms_per_image").GetDouble(), int8 = rows[1].GetProperty("ms_per_image").GetDouble();
-        Assert.Equal(fp32 / int8, rows[1].GetProperty("speedup_vs_fp32").GetDouble(), 9);
+        Assert.Equal(Inference.Int8.Int8Network.IsAccelerated ? ["onnxruntime", "onnxruntime-int8", "int8-kernels"] : ["onnxruntime", "onnxruntime-int8"],
+            rows.Select(r => r.GetProperty("engine").GetString()));
+        double fp32 = rows[0].GetProperty("ms_per_image").GetDouble();
+        foreach (var int8 in rows.Skip(1))
+            Assert.Equal(fp32 / int8.GetProperty("ms_per_image").GetDouble(), int8.GetProperty("speedup_vs_fp32").GetDouble(), 9);
         Assert.Equal(JsonValueKind.Null, rows[0].GetProperty("speedup_vs_fp32").ValueKind);
     }
 }

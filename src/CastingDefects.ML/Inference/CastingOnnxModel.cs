@@ -1,5 +1,7 @@
 using System.Globalization;
 using CastingDefects.ML.Data;
+using CastingDefects.ML.Inference.Int8;
+using CastingDefects.ML.Quantization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -7,11 +9,20 @@ namespace CastingDefects.ML.Inference;
 
 /// <summary>
 /// A network exported by the library (see <see cref="OnnxContract"/>), run by ONNX Runtime directly: no ML.NET
-/// pipeline, no libtorch. Input size, channels and threshold come from the model's metadata. Thread-safe.
+/// pipeline, no libtorch. Input size, channels and threshold come from the model's metadata. An int8 model written by
+/// <see cref="OnnxQuantizer"/> whose graph the library's own integer kernels run (<see cref="Int8Network"/>: plain
+/// convolutional networks like the paper's CNN) predicts on those kernels where the CPU has AVX-VNNI
+/// (<see cref="Engine"/>); heatmaps still come from ONNX Runtime. Thread-safe.
 /// </summary>
 public sealed class CastingOnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
+
+    /// <summary>The library's integer kernels for this int8 model, when they run it (see <see cref="Engine"/>).</summary>
+    private readonly Int8Network? _int8;
+
+    /// <summary>Threads a batch is spread over on <see cref="_int8"/> (one image per thread at a time).</summary>
+    private readonly int _int8Threads;
 
     /// <summary>The whole network, heatmap included, loaded on the first heatmap asked for when <see cref="_session"/> runs a pruned copy.</summary>
     private readonly Lazy<InferenceSession>? _explainer;
@@ -36,12 +47,33 @@ public sealed class CastingOnnxModel : IDisposable
             && _session.OutputMetadata.ContainsKey(OnnxContract.AnomalyMapName);
         Classes = meta.TryGetValue(OnnxContract.ClassesKey, out var classes) && _session.OutputMetadata.ContainsKey(OnnxContract.ScoresName)
             ? classes.Split('|') : [];
+        if (Int8Network.IsAccelerated && meta.TryGetValue(OnnxContract.QuantizationKey, out var q) && q == OnnxQuantizer.Int8Qdq && !IsAnomalyDetector)
+            _int8 = Int8Network.TryCreate(model, out _);
+        _int8Threads = Math.Max(1, intraOpThreads ?? Environment.ProcessorCount);
         _tile = intraOpThreads == 1 ? Math.Max(1, PixelsPerCallOnOneThread / (Image.Width * Image.Height)) : int.MaxValue;
         _heatmapOutput = IsAnomalyDetector ? OnnxContract.AnomalyMapName
             : _explainer is not null || _session.OutputMetadata.ContainsKey(OnnxContract.HeatmapName) ? OnnxContract.HeatmapName : null;
     }
 
     private readonly string? _heatmapOutput;
+
+    /// <summary>Value of <see cref="Engine"/> when the library's integer kernels compute the probabilities.</summary>
+    public const string Int8KernelsEngine = "int8-kernels";
+
+    /// <summary>Value of <see cref="Engine"/> when ONNX Runtime computes the probabilities.</summary>
+    public const string OnnxRuntimeEngine = "onnxruntime";
+
+    /// <summary>
+    /// What computes the probabilities: <see cref="Int8KernelsEngine"/> for an int8 model the library's kernels run
+    /// on this CPU (unless <see cref="UseInt8Kernels"/> is turned off), else <see cref="OnnxRuntimeEngine"/>.
+    /// </summary>
+    public string Engine => _int8 is not null && UseInt8Kernels ? Int8KernelsEngine : OnnxRuntimeEngine;
+
+    /// <summary>
+    /// True (the default) to predict an int8 model on the library's integer kernels when they run it; false for ONNX
+    /// Runtime's (for comparison: the two agree to rounding).
+    /// </summary>
+    public bool UseInt8Kernels { get; set; } = true;
 
     /// <summary>True for an anomaly detector fitted on good images (its <see cref="Heatmap"/> is its anomaly map).</summary>
     public bool IsAnomalyDetector { get; }
@@ -79,6 +111,7 @@ public sealed class CastingOnnxModel : IDisposable
     /// </summary>
     private (float[] Probabilities, DefectHeatmap? Map) RunOne(float[] pixels, string? heatmapOutput)
     {
+        if (heatmapOutput is null && _int8 is not null && UseInt8Kernels) return (_int8.Probabilities(pixels), null);
         using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, Image.Channels, Image.Height, Image.Width]);
         using var runOptions = new RunOptions();
         string probabilityOutput = Classes.Count > 0 ? OnnxContract.ScoresName : OnnxContract.ProbabilityName;
@@ -241,6 +274,7 @@ public sealed class CastingOnnxModel : IDisposable
     /// </summary>
     private float[] Run(Memory<float> pixels, int count)
     {
+        if (_int8 is not null && UseInt8Kernels) return RunInt8(pixels, count);
         if (count <= _tile) return RunOnce(pixels, count);
         var probabilities = new float[count * OutputWidth];
         int length = Image.FeatureLength;
@@ -249,6 +283,23 @@ public sealed class CastingOnnxModel : IDisposable
             int n = Math.Min(_tile, count - start);
             RunOnce(pixels.Slice(start * length, n * length), n).CopyTo(probabilities, start * OutputWidth);
         }
+        return probabilities;
+    }
+
+    /// <summary>
+    /// A batch on the integer kernels: one image at a time per thread (their activations stay in the cache), spread
+    /// over the session's threads.
+    /// </summary>
+    private float[] RunInt8(Memory<float> pixels, int count)
+    {
+        var network = _int8!;
+        int length = Image.FeatureLength, width = OutputWidth;
+        var probabilities = new float[count * width];
+        void One(int i) => network.Probabilities(pixels.Span.Slice(i * length, length)).CopyTo(probabilities, i * width);
+        if (count == 1 || _int8Threads == 1)
+            for (int i = 0; i < count; i++) One(i);
+        else
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _int8Threads }, One);
         return probabilities;
     }
 

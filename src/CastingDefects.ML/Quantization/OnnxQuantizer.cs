@@ -69,7 +69,8 @@ public static class OnnxQuantizer
     {
         var corrections = new Dictionary<NodeProto, double[]>(ReferenceEqualityComparer.Instance);
         var quantized = Rewrite(model, plan, ranges, options, corrections);
-        var nodes = model.Graph.Node.SkipWhile(n => !plan.Convolutions.Contains(n)).Where(n => plan.Convolutions.Contains(n) || IsCorrectableGemm(model.Graph, n)).ToList();
+        var nodes = model.Graph.Node.SkipWhile(n => !plan.Convolutions.Contains(n) && !plan.Snapped.Contains(n))
+            .Where(n => plan.Convolutions.Contains(n) || plan.Snapped.Contains(n) || IsCorrectableGemm(model.Graph, n)).ToList();
         // A node's output keeps its name in the quantized graph unless it is quantized itself (then it is renamed).
         string QuantizedName(NodeProto node) => plan.Quantized.Contains(node.Output[0]) ? node.Output[0] + FloatSuffix : node.Output[0];
         var gemms = nodes.Where(n => n.OpType == "Gemm").Select(n => n.Output[0]).ToHashSet(StringComparer.Ordinal);
@@ -145,6 +146,31 @@ public static class OnnxQuantizer
                     else node.Input.Add(dequantized);
                 }
             }
+            else if (plan.Snapped.Contains(original))
+            {
+                // Float weights on the int8 grid (q x scale per output channel) and the corrected bias: ONNX Runtime's
+                // float kernel and the int8 kernels then compute the same convolution. Full 8 bits whatever
+                // ReduceRange says: that option is for ONNX Runtime's integer kernels, which do not run this one.
+                var weight = initializers[original.Input[1]];
+                float[] w = TensorFloats(weight);
+                var q = SymmetricInt8(w, (int)weight.Dims[0], 127, out var steps);
+                int per = w.Length / steps.Length;
+                var snapped = new float[w.Length];
+                for (int i = 0; i < w.Length; i++) snapped[i] = q[i] * steps[i / per];
+                var snappedWeight = Floats(weight.Name + "__int8_grid", snapped);
+                snappedWeight.Dims.Clear();
+                snappedWeight.Dims.AddRange(weight.Dims);
+                node.Input[1] = Add(graph, snappedWeight);
+                bool hasBias = node.Input.Count > 2 && node.Input[2].Length > 0;
+                if (biasCorrections.TryGetValue(original, out var correction))
+                {
+                    float[] bias = hasBias ? TensorFloats(initializers[original.Input[2]]) : new float[steps.Length];
+                    for (int c = 0; c < bias.Length; c++) bias[c] = (float)(bias[c] + correction[c]);
+                    string corrected = Add(graph, Floats((hasBias ? original.Input[2] : original.Output[0] + "_bias") + "__corrected", bias));
+                    if (hasBias) node.Input[2] = corrected;
+                    else node.Input.Add(corrected);
+                }
+            }
             else if (original.OpType == "Gemm" && biasCorrections.TryGetValue(original, out var shift))
             {
                 float[] c = TensorFloats(initializers[original.Input[2]]);
@@ -173,7 +199,7 @@ public static class OnnxQuantizer
         foreach (var unused in graph.Initializer.Where(t => !read.Contains(t.Name)).ToList()) graph.Initializer.Remove(unused);
         model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxContract.QuantizationKey, Value = Int8Qdq });
         model.DocString = (model.DocString.Length > 0 ? model.DocString + "; " : "") +
-            string.Create(CultureInfo.InvariantCulture, $"int8 (QDQ): {plan.Convolutions.Count} convolutions with per-channel int8 weights{(options.ReduceRange ? " (7 bits)" : "")}, {plan.Quantized.Count} uint8 activations");
+            string.Create(CultureInfo.InvariantCulture, $"int8 (QDQ): {plan.Convolutions.Count} convolutions with per-channel int8 weights{(options.ReduceRange ? " (7 bits)" : "")}, {plan.Quantized.Count} uint8 activations, {plan.Snapped.Count} float convolutions on the int8 grid");
         return model;
     }
 
@@ -181,17 +207,8 @@ public static class OnnxQuantizer
     private static float[] WeightDequantization(GraphProto graph, TensorProto weight, bool reduceRange, out string dequantized)
     {
         float[] w = TensorFloats(weight);
-        int channels = (int)weight.Dims[0], per = w.Length / channels;
-        int limit = reduceRange ? 63 : 127;
-        var scales = new float[channels];
-        var q = new byte[w.Length];
-        for (int c = 0; c < channels; c++)
-        {
-            float max = 0;
-            for (int i = c * per; i < (c + 1) * per; i++) max = Math.Max(max, Math.Abs(w[i]));
-            float scale = scales[c] = max > 0 ? max / limit : 1f;
-            for (int i = c * per; i < (c + 1) * per; i++) q[i] = unchecked((byte)(sbyte)Math.Clamp(Math.Round(w[i] / scale), -limit, limit));
-        }
+        int channels = (int)weight.Dims[0];
+        var q = System.Runtime.InteropServices.MemoryMarshal.AsBytes(SymmetricInt8(w, channels, reduceRange ? 63 : 127, out var scales).AsSpan()).ToArray();
         string values = Add(graph, Bytes(weight.Name + "__int8", TensorProto.Types.DataType.Int8, q, weight.Dims.ToArray()));
         string s = Add(graph, Floats(weight.Name + "__scale", scales));
         string z = Add(graph, Bytes(weight.Name + "__zero_point", TensorProto.Types.DataType.Int8, new byte[channels], [channels]));
@@ -218,7 +235,28 @@ public static class OnnxQuantizer
         return dequantized;
     }
 
-    private static float[] TensorFloats(TensorProto t)
+    /// <summary>
+    /// Symmetric int8 values of <paramref name="w"/> per output channel (the first dimension of <paramref name="channels"/>
+    /// equal parts): scale = largest magnitude / <paramref name="limit"/>, rounded half to even. The quantizer's weights,
+    /// and those <see cref="Inference.Int8.Int8Network"/> makes of a convolution the quantizer left in float.
+    /// </summary>
+    internal static sbyte[] SymmetricInt8(float[] w, int channels, int limit, out float[] scales)
+    {
+        int per = w.Length / channels;
+        scales = new float[channels];
+        var q = new sbyte[w.Length];
+        for (int c = 0; c < channels; c++)
+        {
+            float max = 0;
+            for (int i = c * per; i < (c + 1) * per; i++) max = Math.Max(max, Math.Abs(w[i]));
+            float scale = scales[c] = max > 0 ? max / limit : 1f;
+            for (int i = c * per; i < (c + 1) * per; i++) q[i] = (sbyte)Math.Clamp(Math.Round(w[i] / scale), -limit, limit);
+        }
+        return q;
+    }
+
+    /// <summary>The values of a float initializer.</summary>
+    internal static float[] TensorFloats(TensorProto t)
     {
         if (t.DataType != (int)TensorProto.Types.DataType.Float) throw new InvalidDataException($"Initializer '{t.Name}' is not float.");
         if (t.FloatData.Count > 0) return t.FloatData.ToArray();

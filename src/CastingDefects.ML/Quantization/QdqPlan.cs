@@ -13,6 +13,9 @@ namespace CastingDefects.ML.Quantization;
 /// pools the uint8 values directly);</item>
 /// <item>an Add both of whose inputs are quantized (residual connections): its output, or its only ReLU's.</item>
 /// </list>
+/// A dense convolution left in float for its small depth (the gray paper CNN's first) is <see cref="Snapped"/>: its
+/// weights are rounded to the int8 grid (per output channel) but stay float, so ONNX Runtime keeps its float kernel
+/// while <see cref="Inference.Int8.Int8Network"/> runs exactly those weights in int8, both with the corrected bias.
 /// A quantized convolution that reads a float max-pooling of a ReLU's output (behind a convolution left in float) gets a
 /// second ReLU in front of its quantization (<see cref="Guarded"/>): the identity there, it keeps ONNX Runtime from
 /// moving the quantization in front of the pooling (its QDQ propagation), where uint8 pooling runs in NCHW, measured
@@ -29,6 +32,9 @@ internal sealed class QdqPlan
 
     /// <summary>The convolutions whose weights become int8.</summary>
     public HashSet<NodeProto> Convolutions { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Dense convolutions below <see cref="MinimumDepth"/>: float, with weights on the int8 grid.</summary>
+    public HashSet<NodeProto> Snapped { get; } = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Every activation that gets a QuantizeLinear / DequantizeLinear pair.</summary>
     public HashSet<string> Quantized { get; } = new(StringComparer.Ordinal);
@@ -57,14 +63,19 @@ internal sealed class QdqPlan
         string Activated(string tensor) =>
             !outputs.Contains(tensor) && consumers.TryGetValue(tensor, out var c) && c is [{ OpType: "Relu" } relu] ? relu.Output[0] : tensor;
 
+        // A convolution of a computed input with constant weights and bias.
+        bool HasConstantWeights(NodeProto conv) => conv.Input.Count >= 2 && !constants.Contains(conv.Input[0]) && constants.Contains(conv.Input[1])
+            && (conv.Input.Count < 3 || conv.Input[2].Length == 0 || constants.Contains(conv.Input[2]));
+
         var excluded = new HashSet<string>(nodesToExclude ?? [], StringComparer.Ordinal);
         foreach (var node in graph.Node.Where(n => !excluded.Contains(n.Name)))
         {
             switch (node.OpType)
             {
-                case "Conv" when node.Input.Count >= 2 && !constants.Contains(node.Input[0]) && constants.Contains(node.Input[1])
-                                 && (node.Input.Count < 3 || node.Input[2].Length == 0 || constants.Contains(node.Input[2]))
-                                 && (Depth(weights[node.Input[1]]) >= MinimumDepth || Groups(node) > 1):
+                case "Conv" when HasConstantWeights(node) && Depth(weights[node.Input[1]]) < MinimumDepth && Groups(node) == 1:
+                    plan.Snapped.Add(node);
+                    break;
+                case "Conv" when HasConstantWeights(node):
                     plan.Convolutions.Add(node);
                     if (!plan.Quantized.Contains(node.Input[0]) && producers.TryGetValue(node.Input[0], out var pool) && pool.OpType == "MaxPool"
                         && producers.TryGetValue(pool.Input[0], out var activation) && activation.OpType == "Relu")
