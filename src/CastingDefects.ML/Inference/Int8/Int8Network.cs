@@ -15,8 +15,9 @@ namespace CastingDefects.ML.Inference.Int8;
 /// because ONNX Runtime's integer kernel is slow there, runs in int8 here: the quantizer puts its float weights on the
 /// int8 grid (per output channel) and corrects its bias, and its input is the contract's [0, 1] in steps of 1/255, so
 /// nothing is rounded that ONNX Runtime does not round too (a float convolution off the grid is refused). The heatmap
-/// output is not computed: <see cref="CastingOnnxModel"/> fetches heatmaps from ONNX Runtime. Thread-safe; the result
-/// does not depend on the CPU (exact integer sums, the same element-wise float steps on every path).
+/// output is not computed: <see cref="CastingOnnxModel"/> fetches heatmaps from ONNX Runtime. Thread-safe; up to the
+/// final sigmoid or softmax (the runtime's exponential) the result does not depend on the CPU: exact integer sums, the
+/// same element-wise float steps on both paths, the head summed in a fixed order.
 /// </summary>
 public sealed class Int8Network
 {
