@@ -300,6 +300,16 @@ public class QuantizationTests
         Assert.Equal(8, root.GetProperty("test_images").GetInt32()); // 20 % of 2 x 20
         Assert.True(root.GetProperty("same_verdict").GetDouble() >= 7 / 8.0, qOut);
         Assert.InRange(root.GetProperty("accuracy_after").GetDouble() - root.GetProperty("accuracy_before").GetDouble(), -0.125, 0.125);
+        // After: on the library's int8 kernels where the CPU has AVX-VNNI, then on ONNX Runtime's too; elsewhere ONNX Runtime's only.
+        bool kernels = Inference.Int8.Int8Network.IsAccelerated;
+        Assert.Equal(kernels ? CastingOnnxModel.Int8KernelsEngine : CastingOnnxModel.OnnxRuntimeEngine, root.GetProperty("engine_after").GetString());
+        var onRuntime = root.GetProperty("onnxruntime_int8");
+        Assert.Equal(kernels ? JsonValueKind.Object : JsonValueKind.Null, onRuntime.ValueKind);
+        if (kernels)
+        {
+            Assert.True(onRuntime.GetProperty("same_verdict_as_kernels").GetDouble() >= 7 / 8.0, qOut);
+            Assert.InRange(onRuntime.GetProperty("accuracy").GetDouble() - root.GetProperty("accuracy_after").GetDouble(), -0.125, 0.125);
+        }
         Assert.Equal(original, File.ReadAllBytes(model));
         byte[] network = File.ReadAllBytes(dir.Combine("m-int8.onnx"));
         Assert.Contains(ModelProto.Parser.ParseFrom(network).MetadataProps, p => p.Key == OnnxContract.QuantizationKey);
