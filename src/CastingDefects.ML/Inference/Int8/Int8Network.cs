@@ -126,13 +126,15 @@ public sealed class Int8Network
         {
             var channel = pixels.Slice(c * plane, plane);
             int i = 0;
-            if (Channels == 1)
-                for (; i <= plane - Vector512<float>.Count; i += Vector512<float>.Count)
-                {
-                    var q = QuantizeInput(Vector512.Create(channel.Slice(i, Vector512<float>.Count)), inverse);
-                    var bytes = Vector128.Narrow(Vector256.Narrow(q.GetLower(), q.GetUpper()).GetLower().AsUInt16(), Vector256.Narrow(q.GetLower(), q.GetUpper()).GetUpper().AsUInt16());
-                    bytes.CopyTo(output.Slice(i, Vector128<byte>.Count));
-                }
+            for (; i <= plane - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var q = QuantizeInput(Vector512.Create(channel.Slice(i, Vector512<float>.Count)), inverse);
+                var shorts = Vector256.Narrow(q.GetLower(), q.GetUpper());
+                var bytes = Vector128.Narrow(shorts.GetLower().AsUInt16(), shorts.GetUpper().AsUInt16());
+                if (Channels == 1) bytes.CopyTo(output.Slice(i, Vector128<byte>.Count));
+                else
+                    for (int k = 0; k < Vector128<byte>.Count; k++) output[(i + k) * Channels + c] = bytes.GetElement(k); // interleave (RGB)
+            }
             for (; i < plane; i++) output[i * Channels + c] = (byte)QuantizeInput(Vector512.Create(channel[i]), inverse).ToScalar();
         }
     }
