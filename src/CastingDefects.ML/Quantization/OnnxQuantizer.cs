@@ -134,16 +134,11 @@ public static class OnnxQuantizer
                 var weight = initializers[original.Input[1]];
                 float[] weightScales = WeightDequantization(graph, weight, options.ReduceRange, out string weightName);
                 node.Input[1] = weightName;
-                bool hasBias = node.Input.Count > 2 && node.Input[2].Length > 0;
                 biasCorrections.TryGetValue(original, out var correction);
-                if (hasBias || correction is not null)
+                if (HasBias(original) || correction is not null)
                 {
-                    float[] bias = hasBias ? TensorFloats(initializers[original.Input[2]]) : new float[weightScales.Length];
-                    if (correction is not null)
-                        for (int c = 0; c < bias.Length; c++) bias[c] = (float)(bias[c] + correction[c]);
-                    string dequantized = BiasDequantization(graph, hasBias ? original.Input[2] : original.Output[0] + "_bias", bias, weightScales.Select(s => s * inputScale).ToArray());
-                    if (node.Input.Count > 2) node.Input[2] = dequantized;
-                    else node.Input.Add(dequantized);
+                    var (bias, name) = CorrectedBias(original, initializers, weightScales.Length, correction);
+                    SetBias(node, BiasDequantization(graph, name, bias, weightScales.Select(s => s * inputScale).ToArray()));
                 }
             }
             else if (plan.Snapped.Contains(original))
@@ -161,14 +156,10 @@ public static class OnnxQuantizer
                 snappedWeight.Dims.Clear();
                 snappedWeight.Dims.AddRange(weight.Dims);
                 node.Input[1] = Add(graph, snappedWeight);
-                bool hasBias = node.Input.Count > 2 && node.Input[2].Length > 0;
                 if (biasCorrections.TryGetValue(original, out var correction))
                 {
-                    float[] bias = hasBias ? TensorFloats(initializers[original.Input[2]]) : new float[steps.Length];
-                    for (int c = 0; c < bias.Length; c++) bias[c] = (float)(bias[c] + correction[c]);
-                    string corrected = Add(graph, Floats((hasBias ? original.Input[2] : original.Output[0] + "_bias") + "__corrected", bias));
-                    if (hasBias) node.Input[2] = corrected;
-                    else node.Input.Add(corrected);
+                    var (bias, name) = CorrectedBias(original, initializers, steps.Length, correction);
+                    SetBias(node, Add(graph, Floats(name + "__corrected", bias)));
                 }
             }
             else if (original.OpType == "Gemm" && biasCorrections.TryGetValue(original, out var shift))
@@ -201,6 +192,29 @@ public static class OnnxQuantizer
         model.DocString = (model.DocString.Length > 0 ? model.DocString + "; " : "") +
             string.Create(CultureInfo.InvariantCulture, $"int8 (QDQ): {plan.Convolutions.Count} convolutions with per-channel int8 weights{(options.ReduceRange ? " (7 bits)" : "")}, {plan.Quantized.Count} uint8 activations, {plan.Snapped.Count} float convolutions on the int8 grid");
         return model;
+    }
+
+    /// <summary>True when a convolution has a bias input (an optional input left empty counts as none).</summary>
+    private static bool HasBias(NodeProto conv) => conv.Input.Count > 2 && conv.Input[2].Length > 0;
+
+    /// <summary>
+    /// A convolution's float bias (zeros when it has none) plus the bias correction, if any, and the name its
+    /// replacement is derived from (the bias's own, or one made from the output's).
+    /// </summary>
+    private static (float[] Bias, string Name) CorrectedBias(NodeProto conv, Dictionary<string, TensorProto> initializers, int channels, double[]? correction)
+    {
+        bool hasBias = HasBias(conv);
+        float[] bias = hasBias ? TensorFloats(initializers[conv.Input[2]]) : new float[channels];
+        if (correction is not null)
+            for (int c = 0; c < bias.Length; c++) bias[c] = (float)(bias[c] + correction[c]);
+        return (bias, hasBias ? conv.Input[2] : conv.Output[0] + "_bias");
+    }
+
+    /// <summary>Points a convolution at a new bias: replaces its bias input, or adds it (filling an empty optional slot).</summary>
+    private static void SetBias(NodeProto conv, string bias)
+    {
+        if (conv.Input.Count > 2) conv.Input[2] = bias;
+        else conv.Input.Add(bias);
     }
 
     /// <summary>Adds the int8 weights (per output channel, symmetric) and their DequantizeLinear; returns the scales.</summary>
