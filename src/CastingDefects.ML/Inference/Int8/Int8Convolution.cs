@@ -405,23 +405,28 @@ internal sealed class Int8Convolution
         else for (int i = 0; first + i < OutputChannels && i < 2 * Lanes; i++) pixel[first + i] = bytes.GetElement(i);
     }
 
+    /// <summary>The requantized values before the final clamp to 255: (sum + offset) x multiplier, then <see cref="RoundToGrid"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<int> Requantize(Vector512<int> sums, Vector512<int> offset, Vector512<float> multiplier) =>
+        RoundToGrid(Vector512.ConvertToSingle(sums + offset) * multiplier, _outputZero, _lowest);
+
     /// <summary>
-    /// The requantized values before the final clamp to 255: (sum + offset) x multiplier, clamped to +-512, rounded half
-    /// to even, plus the zero point, at least the ReLU's floor.
+    /// Values in steps of the uint8 grid to grid points before the final clamp to 255 (<see cref="ToBytes"/>): clamped
+    /// to +-512 (so that no conversion is out of range, where CPUs differ), rounded half to even, plus the zero point,
+    /// at least <paramref name="lowest"/>. The requantization of every layer and the network's input quantization.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector512<int> Requantize(Vector512<int> sums, Vector512<int> offset, Vector512<float> multiplier)
+    internal static Vector512<int> RoundToGrid(Vector512<float> scaled, int zero, int lowest)
     {
-        var scaled = Vector512.ConvertToSingle(sums + offset) * multiplier;
         scaled = Vector512.Min(Vector512.Max(scaled, Vector512.Create(-512f)), Vector512.Create(512f));
         // x86: one conversion that rounds half to even (the default MXCSR mode); elsewhere Round, then an exact conversion.
         var rounded = Avx512F.IsSupported ? Avx512F.ConvertToVector512Int32(scaled) : Vector512.ConvertToInt32Native(Vector512.Round(scaled));
-        return Vector512.Max(rounded + Vector512.Create(_outputZero), Vector512.Create(_lowest));
+        return Vector512.Max(rounded + Vector512.Create(zero), Vector512.Create(lowest));
     }
 
     /// <summary>Sixteen values (at least 0) to bytes, saturating at 255.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> ToBytes(Vector512<int> q)
+    internal static Vector128<byte> ToBytes(Vector512<int> q)
     {
         if (Avx512F.IsSupported) return Avx512F.ConvertToVector128ByteWithSaturation(q.AsUInt32());
         q = Vector512.Min(q, Vector512.Create(255));

@@ -25,10 +25,10 @@ internal static class Int8GraphReader
             ? n : throw new InvalidDataException($"the network has no '{key}' metadata");
         int channels = Get(OnnxContract.ChannelsKey), height = Get(OnnxContract.HeightKey), width = Get(OnnxContract.WidthKey);
         bool multiclass = graph.Output.Any(o => o.Name == OnnxContract.ScoresName);
-        var chain = Chain(graph, multiclass ? OnnxContract.ScoresName : OnnxContract.ProbabilityName);
         var initializers = graph.Initializer.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var producers = graph.Node.SelectMany(n => n.Output.Select(o => (Output: o, Node: n))).GroupBy(p => p.Output)
             .ToDictionary(g => g.Key, g => g.First().Node, StringComparer.Ordinal);
+        var chain = Chain(producers, graph.Node.Count, multiclass ? OnnxContract.ScoresName : OnnxContract.ProbabilityName);
 
         int next = 0;
         NodeProto? Peek(string op) => next < chain.Count && chain[next].OpType == op ? chain[next] : null;
@@ -116,16 +116,14 @@ internal static class Int8GraphReader
         return new Int8Network(channels, height, width, inputScale, inputZero, convolutions.ToArray(), scale, zero, head.ToArray(), softmax);
     }
 
-    /// <summary>The nodes from the input to <paramref name="output"/>, following each node's first input.</summary>
-    private static List<NodeProto> Chain(GraphProto graph, string output)
+    /// <summary>The nodes from the input to <paramref name="output"/>, following each node's first input (<paramref name="nodes"/>: the graph's node count, which a chain without a cycle cannot exceed).</summary>
+    private static List<NodeProto> Chain(Dictionary<string, NodeProto> producers, int nodes, string output)
     {
-        var producers = graph.Node.SelectMany(n => n.Output.Select(o => (Output: o, Node: n))).GroupBy(p => p.Output)
-            .ToDictionary(g => g.Key, g => g.First().Node, StringComparer.Ordinal);
         var chain = new List<NodeProto>();
         for (string tensor = output; tensor != OnnxContract.InputName;)
         {
             if (!producers.TryGetValue(tensor, out var node)) throw new NotSupportedException($"'{tensor}' is neither computed nor the input '{OnnxContract.InputName}'");
-            if (chain.Count > graph.Node.Count) throw new InvalidDataException("the graph has a cycle");
+            if (chain.Count > nodes) throw new InvalidDataException("the graph has a cycle");
             chain.Add(node);
             tensor = node.Input[0];
         }

@@ -128,22 +128,13 @@ public sealed class Int8Network
             int i = 0;
             for (; i <= plane - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                var q = QuantizeInput(Vector512.Create(channel.Slice(i, Vector512<float>.Count)), inverse);
-                var shorts = Vector256.Narrow(q.GetLower(), q.GetUpper());
-                var bytes = Vector128.Narrow(shorts.GetLower().AsUInt16(), shorts.GetUpper().AsUInt16());
+                var bytes = Int8Convolution.ToBytes(Int8Convolution.RoundToGrid(Vector512.Create(channel.Slice(i, Vector512<float>.Count)) * inverse, _inputZero, 0));
                 if (Channels == 1) bytes.CopyTo(output.Slice(i, Vector128<byte>.Count));
                 else
                     for (int k = 0; k < Vector128<byte>.Count; k++) output[(i + k) * Channels + c] = bytes.GetElement(k); // interleave (RGB)
             }
-            for (; i < plane; i++) output[i * Channels + c] = (byte)QuantizeInput(Vector512.Create(channel[i]), inverse).ToScalar();
+            for (; i < plane; i++) output[i * Channels + c] = Int8Convolution.ToBytes(Int8Convolution.RoundToGrid(Vector512.Create(channel[i]) * inverse, _inputZero, 0)).GetElement(0);
         }
-    }
-
-    private Vector512<int> QuantizeInput(Vector512<float> v, Vector512<float> inverse)
-    {
-        var scaled = Vector512.Min(Vector512.Max(v * inverse, Vector512.Create(-512f)), Vector512.Create(512f));
-        var q = Vector512.ConvertToInt32Native(Vector512.Round(scaled)) + Vector512.Create((int)_inputZero);
-        return Vector512.Min(Vector512.Max(q, Vector512<int>.Zero), Vector512.Create(255));
     }
 
     /// <summary>Global average pooling of the last uint8 activations: exact integer sums, then the scale.</summary>
