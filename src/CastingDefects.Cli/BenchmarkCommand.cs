@@ -142,9 +142,8 @@ internal static class BenchmarkCommand
     /// </summary>
     private static string Int8Table(IReadOnlyList<LatencyResult> results)
     {
-        var rows = results.Where(r => Int8Engines.Contains(r.Engine)).Select(r => (r.Model, r.Batch, r.Threads)).Distinct()
-            .Select(k => (Key: k, Fp32: results.FirstOrDefault(f => f.Engine == LatencyBenchmark.Name(InferenceEngine.OnnxRuntime) && (f.Model, f.Batch, f.Threads) == k)))
-            .Where(p => p.Fp32 is not null).ToList();
+        var rows = results.Where(r => Int8Engines.Contains(r.Engine)).DistinctBy(r => (r.Model, r.Batch, r.Threads))
+            .Select(r => (Key: (r.Model, r.Batch, r.Threads), Fp32: Float(results, r))).Where(p => p.Fp32 is not null).ToList();
         if (rows.Count == 0) return "";
         string Cell(LatencyResult fp32, string engine, (string, int, int) key) =>
             results.FirstOrDefault(r => r.Engine == engine && (r.Model, r.Batch, r.Threads) == key) is { } r

@@ -66,7 +66,8 @@ internal static class QuantizeCommand
             var quantized = after.PredictFiles(paths);
             var scoreBefore = Score(fp32, test);
             var scoreAfter = Score(quantized, test);
-            int same = fp32.Zip(quantized).Count(p => p.First.Classification?.Verdict == p.Second.Classification?.Verdict);
+            static double SameVerdict(IReadOnlyList<FilePrediction> a, IReadOnlyList<FilePrediction> b) =>
+                (double)a.Zip(b).Count(p => p.First.Classification?.Verdict == p.Second.Classification?.Verdict) / Math.Max(1, a.Count);
             // On the library's kernels, ONNX Runtime's integer kernels too (the same graph elsewhere, and in ML.NET pipelines).
             (double Accuracy, double? Recall, double? Auc, double SameVerdict)? onRuntime = null;
             if (after.Engine == CastingOnnxModel.Int8KernelsEngine)
@@ -75,7 +76,7 @@ internal static class QuantizeCommand
                 var runtime = after.PredictFiles(paths);
                 after.UseInt8Kernels = true;
                 var s = Score(runtime, test);
-                onRuntime = (s.Accuracy, s.Recall, s.Auc, (double)runtime.Zip(quantized).Count(p => p.First.Classification?.Verdict == p.Second.Classification?.Verdict) / Math.Max(1, paths.Count));
+                onRuntime = (s.Accuracy, s.Recall, s.Auc, SameVerdict(runtime, quantized));
             }
             double msBefore = LatencyBenchmark.MeasureOnnx(before.Architecture, onnx, image.Channels, image.Width, height: image.Height).MsPerImage;
             double msAfter = LatencyBenchmark.MeasureOnnx(before.Architecture + " int8", int8, image.Channels, image.Width, height: image.Height).MsPerImage;
@@ -89,7 +90,7 @@ internal static class QuantizeCommand
                 accuracy_before = scoreBefore.Accuracy, accuracy_after = scoreAfter.Accuracy,
                 defect_recall_before = scoreBefore.Recall, defect_recall_after = scoreAfter.Recall,
                 auc_before = scoreBefore.Auc, auc_after = scoreAfter.Auc,
-                same_verdict = (double)same / Math.Max(1, paths.Count),
+                same_verdict = SameVerdict(fp32, quantized),
                 onnx_bytes_before = onnx.LongLength, onnx_bytes_after = int8.LongLength,
                 ms_per_image_before = msBefore, ms_per_image_after = msAfter, engine_after = after.Engine,
                 onnxruntime_int8 = onRuntime is { } o ? new { accuracy = o.Accuracy, defect_recall = o.Recall, auc = o.Auc, same_verdict_as_kernels = o.SameVerdict } : null,
